@@ -1,0 +1,22 @@
+//! The database: one connection type over SQLite and PostgreSQL, the pools,
+//! migrations, and one module of queries per table group.
+//!
+//! Every query runs on a blocking thread (`Db::read` / `Db::write` wrap
+//! `web::block`-style `spawn_blocking`), never on an actix worker.
+
+pub mod audit;
+mod pool;
+pub mod reference;
+pub mod schema;
+pub mod tips;
+pub mod users;
+
+pub use pool::{Backend, Db, DbConnection, DbError, DbUrl};
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+
+/// Now in UTC, truncated to microseconds so both backends store the same value.
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}

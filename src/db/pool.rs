@@ -1,0 +1,308 @@
+//! Connections and pools.
+//!
+//! diesel's derived `MultiConnection::establish` tries each backend in turn
+//! and loses the real error, so [`Manager`] picks the backend from the URL
+//! scheme and keeps SQLite's or libpq's own message (STACK.md).
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Key of the PostgreSQL advisory lock that serialises migrations and pack
+/// loading when several processes start at once.
+const PG_STARTUP_LOCK: i64 = 0x7469_706c_696e_65;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed database URL.
+#[derive(Debug, Clone)]
+pub enum DbUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DbUrl {
+    /// `postgres://…`, `postgresql://…`, `sqlite://path`, `sqlite:path` or a bare path.
+    pub fn parse(url: &str) -> DbUrl {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut url = url.to_string();
+            // Fail fast on an unreachable host instead of libpq's default wait.
+            if !url.contains("connect_timeout") {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str("connect_timeout=5");
+            }
+            return DbUrl::Postgres(url);
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        DbUrl::Sqlite(PathBuf::from(path))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbUrl::Sqlite(_) => Backend::Sqlite,
+            DbUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn connect(&self) -> ConnectionResult<DbConnection> {
+        match self {
+            DbUrl::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                SqliteConnection::establish(&path).map(DbConnection::Sqlite)
+            }
+            DbUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),
+        }
+    }
+
+    /// The SQLite file, if this is SQLite.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            DbUrl::Sqlite(p) => Some(p),
+            DbUrl::Postgres(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations: {0}")]
+    Migration(String),
+    #[error("the blocking thread pool is gone")]
+    Canceled,
+}
+
+pub struct Manager(DbUrl);
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// SQLite pragmas, set on every new connection.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, ConnectionError> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// The pools of one process. On SQLite, writes go through a pool of one
+/// connection (more only adds lock waits, STACK.md) and reads through their
+/// own pool, which WAL lets run beside the writer. On PostgreSQL both are the
+/// same pool.
+#[derive(Clone)]
+pub struct Db {
+    url: DbUrl,
+    write: Pool,
+    read: Pool,
+}
+
+impl Db {
+    /// Connect once directly, so a wrong URL fails at once with the
+    /// database's own message, then build the pools.
+    pub fn connect(url: &DbUrl, pool_size: u32) -> Result<Db, DbError> {
+        if let DbUrl::Sqlite(path) = url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    DbError::Connect(ConnectionError::BadConnection(format!(
+                        "cannot create {}: {e}",
+                        dir.display()
+                    )))
+                })?;
+            }
+        }
+        drop(url.connect()?);
+        let build = |size: u32| {
+            let builder = r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(5));
+            let builder = match url {
+                DbUrl::Sqlite(_) => builder.connection_customizer(Box::new(SqlitePragmas)),
+                DbUrl::Postgres(_) => builder,
+            };
+            builder.build(Manager(url.clone()))
+        };
+        let (write, read) = match url {
+            DbUrl::Sqlite(_) => (build(1)?, build(pool_size.max(1))?),
+            DbUrl::Postgres(_) => {
+                let pool = build(pool_size.max(2))?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Db {
+            url: url.clone(),
+            write,
+            read,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    /// A connection for reads, on the calling thread (CLI and blocking code).
+    pub fn read_conn(&self) -> Result<PooledConn, DbError> {
+        Ok(self.read.get()?)
+    }
+
+    /// Run `f` inside one write transaction on the calling thread. On SQLite
+    /// the transaction is `BEGIN IMMEDIATE`, so it takes the write lock up
+    /// front (waiting on `busy_timeout`) instead of failing when a read turns
+    /// into a write. `f` must not open transactions of its own.
+    pub fn write_tx<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.write.get().map_err(DbError::from)?;
+        let conn: &mut DbConnection = &mut conn;
+        match conn {
+            DbConnection::Pg(_) => conn.transaction(f),
+            DbConnection::Sqlite(_) => {
+                conn.batch_execute("BEGIN IMMEDIATE")?;
+                match f(conn) {
+                    Ok(v) => match conn.batch_execute("COMMIT") {
+                        Ok(()) => Ok(v),
+                        Err(e) => {
+                            let _ = conn.batch_execute("ROLLBACK");
+                            Err(e.into())
+                        }
+                    },
+                    Err(e) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Db::write_tx`] on a blocking thread.
+    pub async fn write<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::rt::task::spawn_blocking(move || db.write_tx(f))
+            .await
+            .map_err(|_| E::from(DbError::Canceled))?
+    }
+
+    /// Run `f` with a read connection on a blocking thread.
+    pub async fn read<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = db.read_conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Canceled))?
+    }
+
+    /// Apply pending migrations. On PostgreSQL an advisory lock keeps
+    /// processes that start together from racing.
+    pub fn migrate(&self) -> Result<usize, DbError> {
+        let mut conn = self.write.get()?;
+        let result = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Pg(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({PG_STARTUP_LOCK})"))?;
+                let r = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({PG_STARTUP_LOCK})"))?;
+                r
+            }
+        };
+        result.map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// True when the database answers and no migration is pending.
+    pub fn is_ready(&self) -> Result<bool, DbError> {
+        let mut conn = self.read.get()?;
+        let pending = match &mut *conn {
+            DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+            DbConnection::Pg(c) => c.has_pending_migration(PG_MIGRATIONS),
+        };
+        pending
+            .map(|p| !p)
+            .map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// Run `f` in a write transaction while holding the startup lock, so
+    /// only one process loads the pack at a time.
+    pub fn with_startup_lock<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        self.write_tx(|conn| {
+            if let DbConnection::Pg(c) = conn {
+                c.batch_execute(&format!("SELECT pg_advisory_xact_lock({PG_STARTUP_LOCK})"))?;
+            }
+            f(conn)
+        })
+    }
+}

@@ -1,0 +1,143 @@
+//! SQL for tips, their public updates and their messages.
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{tip_messages, tip_updates, tips};
+
+/// What intake writes for a new tip.
+pub struct NewTip<'a> {
+    pub receipt_hash: &'a [u8],
+    pub source: &'a str,
+    pub status: &'a str,
+    pub description: &'a str,
+    pub enterprise_name: Option<&'a str>,
+    pub enterprise_credit_code: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub district: Option<&'a str>,
+    pub industry: Option<&'a str>,
+    pub dimensions: &'a str,
+    pub occurred_on: Option<NaiveDate>,
+    pub contact_sealed: Option<&'a [u8]>,
+    pub received_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, t: &NewTip<'_>) -> QueryResult<i64> {
+    diesel::insert_into(tips::table)
+        .values((
+            tips::receipt_hash.eq(t.receipt_hash),
+            tips::source.eq(t.source),
+            tips::status.eq(t.status),
+            tips::description.eq(t.description),
+            tips::enterprise_name.eq(t.enterprise_name),
+            tips::enterprise_credit_code.eq(t.enterprise_credit_code),
+            tips::address.eq(t.address),
+            tips::district.eq(t.district),
+            tips::industry.eq(t.industry),
+            tips::dimensions.eq(t.dimensions),
+            tips::occurred_on.eq(t.occurred_on),
+            tips::contact_sealed.eq(t.contact_sealed),
+            tips::received_at.eq(t.received_at),
+            tips::updated_at.eq(t.received_at),
+        ))
+        .returning(tips::id)
+        .get_result(conn)
+}
+
+/// What the reporter may read of their own tip.
+#[derive(Debug, Queryable)]
+pub struct TipPublic {
+    pub id: i64,
+    pub status: String,
+    pub received_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find_by_receipt(conn: &mut DbConnection, hash: &[u8]) -> QueryResult<Option<TipPublic>> {
+    tips::table
+        .filter(tips::receipt_hash.eq(hash))
+        .select((tips::id, tips::status, tips::received_at, tips::updated_at))
+        .first(conn)
+        .optional()
+}
+
+pub fn add_update(
+    conn: &mut DbConnection,
+    tip_id: i64,
+    status: &str,
+    note: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(tip_updates::table)
+        .values((
+            tip_updates::tip_id.eq(tip_id),
+            tip_updates::status.eq(status),
+            tip_updates::note.eq(note),
+            tip_updates::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Queryable)]
+pub struct TipUpdate {
+    pub status: String,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn updates(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Vec<TipUpdate>> {
+    tip_updates::table
+        .filter(tip_updates::tip_id.eq(tip_id))
+        .order(tip_updates::id.asc())
+        .select((
+            tip_updates::status,
+            tip_updates::note,
+            tip_updates::created_at,
+        ))
+        .load(conn)
+}
+
+pub fn add_message(
+    conn: &mut DbConnection,
+    tip_id: i64,
+    author: &str,
+    body: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(tip_messages::table)
+        .values((
+            tip_messages::tip_id.eq(tip_id),
+            tip_messages::author.eq(author),
+            tip_messages::body.eq(body),
+            tip_messages::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::update(tips::table.find(tip_id))
+        .set(tips::updated_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Queryable)]
+pub struct TipMessage {
+    pub author: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn messages(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Vec<TipMessage>> {
+    tip_messages::table
+        .filter(tip_messages::tip_id.eq(tip_id))
+        .order(tip_messages::id.asc())
+        .select((
+            tip_messages::author,
+            tip_messages::body,
+            tip_messages::created_at,
+        ))
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    tips::table.count().get_result(conn)
+}

@@ -1,0 +1,83 @@
+//! The public status of a tip, as the reporter and relays see it.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TipStatus {
+    /// 已受理
+    Received,
+    /// 已派单
+    Dispatched,
+    /// 核查中
+    Verifying,
+    /// 处理中 (enforcement under way)
+    Enforcing,
+    /// 已办结
+    Closed,
+}
+
+impl TipStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TipStatus::Received => "received",
+            TipStatus::Dispatched => "dispatched",
+            TipStatus::Verifying => "verifying",
+            TipStatus::Enforcing => "enforcing",
+            TipStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TipStatus> {
+        [
+            TipStatus::Received,
+            TipStatus::Dispatched,
+            TipStatus::Verifying,
+            TipStatus::Enforcing,
+            TipStatus::Closed,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TipStatus::Received => "已受理",
+            TipStatus::Dispatched => "已派单",
+            TipStatus::Verifying => "核查中",
+            TipStatus::Enforcing => "处理中",
+            TipStatus::Closed => "已办结",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TipStatus::Received => "Received",
+            TipStatus::Dispatched => "Dispatched",
+            TipStatus::Verifying => "Under verification",
+            TipStatus::Enforcing => "Enforcement under way",
+            TipStatus::Closed => "Closed",
+        }
+    }
+}
+
+/// Where a tip came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TipSource {
+    /// The public HTML form.
+    Web,
+    /// The public JSON API.
+    Api,
+    /// A relay (12345 hotline, provincial or national platform).
+    Relay,
+}
+
+impl TipSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TipSource::Web => "web",
+            TipSource::Api => "api",
+            TipSource::Relay => "relay",
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The public JSON API: intake, lookup and reporter messages.
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::body;
+use super::errors::ApiError;
+use super::observe::client_address;
+use crate::domain::errors::FieldErrors;
+use crate::domain::receipt::Receipt;
+use crate::domain::tip::TipInput;
+use crate::domain::tip_status::{TipSource, TipStatus};
+use crate::services::{intake, lookup};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+struct Created {
+    receipt: String,
+    status: TipStatus,
+    received_at: chrono::NaiveDateTime,
+}
+
+pub async fn create_tip(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let input: TipInput = body::json(&req, payload).await?;
+    let draft = intake::check(&state, input)?;
+    let accepted = intake::submit(&state, draft, TipSource::Api).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Created {
+            receipt: accepted.receipt.grouped(),
+            status: accepted.status,
+            received_at: accepted.received_at,
+        }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LookupRequest {
+    receipt: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageRequest {
+    receipt: String,
+    body: String,
+}
+
+fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    if state
+        .lookup_limiter
+        .allow(&client_address(req, state.trust_proxy))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::rate_limited())
+    }
+}
+
+fn parse_receipt(text: &str) -> Result<Receipt, ApiError> {
+    Receipt::parse(text).map_err(|e| {
+        let mut f = FieldErrors::default();
+        f.add("receipt", e.zh(), &e.to_string());
+        ApiError::invalid(f)
+    })
+}
+
+pub async fn lookup_tip(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req)?;
+    let body: LookupRequest = body::json(&req, payload).await?;
+    let receipt = parse_receipt(&body.receipt)?;
+    let progress = lookup::progress(&state, receipt).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(progress))
+}
+
+pub async fn add_message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req)?;
+    let body: MessageRequest = body::json(&req, payload).await?;
+    let receipt = parse_receipt(&body.receipt)?;
+    let text = lookup::check_message(&body.body).map_err(ApiError::invalid)?;
+    lookup::add_message(&state, receipt, text).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({"status": "received"})))
+}

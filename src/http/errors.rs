@@ -1,0 +1,148 @@
+//! The JSON error of the HTTP contract:
+//! `{"error", "message" (zh), "message_en", "fields": {"field": ["reason"]}}`.
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::errors::FieldErrors;
+use crate::services::ServiceError;
+
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub message: &'static str,
+    pub message_en: &'static str,
+    #[serde(skip_serializing_if = "FieldErrors::is_empty")]
+    pub fields: FieldErrors,
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        error: &'static str,
+        zh: &'static str,
+        en: &'static str,
+    ) -> ApiError {
+        ApiError {
+            status,
+            error,
+            message: zh,
+            message_en: en,
+            fields: FieldErrors::default(),
+        }
+    }
+
+    pub fn invalid(fields: FieldErrors) -> ApiError {
+        ApiError {
+            fields,
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "提交的内容有误，请按提示修改",
+                "Some fields are not valid",
+            )
+        }
+    }
+
+    pub fn malformed() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "请求体不是有效的 UTF-8 JSON",
+            "The body is not valid UTF-8 JSON",
+        )
+    }
+
+    pub fn malformed_form() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_form",
+            "表单内容无法解析",
+            "The form body cannot be parsed",
+        )
+    }
+
+    pub fn too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "提交的内容过大（上限 64 KiB）",
+            "The body is too large (limit 64 KiB)",
+        )
+    }
+
+    pub fn unsupported_media_type() -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "不支持的内容类型",
+            "Unsupported content type",
+        )
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "未找到", "Not found")
+    }
+
+    pub fn rate_limited() -> ApiError {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "查询过于频繁，请稍后再试",
+            "Too many requests; try again in a minute",
+        )
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务暂时不可用，请稍后再试",
+            "The service is temporarily unavailable",
+        )
+    }
+
+    pub fn unavailable() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "服务暂时不可用，请稍后再试",
+            "The service is temporarily unavailable",
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.error)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            res.insert_header(("Retry-After", "60"));
+        }
+        res.insert_header(("Cache-Control", "no-store")).json(self)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(fields) => ApiError::invalid(fields),
+            ServiceError::NotFound => ApiError::not_found(),
+            ServiceError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                ApiError::unavailable()
+            }
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! Parsing a pack's files and checking them as a whole: every problem is
+//! collected with its file and line, so `tipline pack check` shows all at once.
+use std::collections::{HashMap, HashSet};
+
+use regex::Regex;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use super::model::*;
+use super::source::{PackError, PackFile};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndustriesFile {
+    industry: Vec<Spanned<Industry>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistrictsFile {
+    district: Vec<Spanned<District>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BureausFile {
+    bureau: Vec<Spanned<Bureau>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DimensionsFile {
+    dimension: Vec<Spanned<Dimension>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoutingFile {
+    settings: Spanned<RoutingSettings>,
+    route: Vec<Spanned<Route>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyFile {
+    rule: Vec<Spanned<ClassifyRule>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table5File {
+    #[serde(default)]
+    threshold: Vec<Spanned<ThresholdRule>>,
+    #[serde(default)]
+    banned: Vec<Spanned<BannedRule>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequirementsFile {
+    requirement: Vec<Spanned<Requirement>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadlinesFile {
+    deadline: Vec<Spanned<Deadline>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PunishmentFile {
+    measure: Vec<Spanned<PunishmentMeasure>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarFile {
+    report: Vec<Spanned<ReportDue>>,
+}
+
+/// Collects problems; knows each file's text to turn byte offsets into lines.
+struct Problems<'a> {
+    files: &'a [PackFile],
+    errors: Vec<PackError>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, file: &str, span: std::ops::Range<usize>, message: String) {
+        let line = self
+            .files
+            .iter()
+            .find(|f| f.name == file)
+            .map(|f| line_of(&f.text, span.start));
+        self.errors.push(PackError {
+            file: file.into(),
+            line,
+            message,
+        });
+    }
+
+    fn parse<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+        let Some(file) = self.files.iter().find(|f| f.name == name) else {
+            self.errors.push(PackError {
+                file: name.into(),
+                line: None,
+                message: "file missing".into(),
+            });
+            return None;
+        };
+        match toml::from_str::<T>(&file.text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let line = e.span().map(|s| line_of(&file.text, s.start));
+                self.errors.push(PackError {
+                    file: name.into(),
+                    line,
+                    message: e.message().trim().to_string(),
+                });
+                None
+            }
+        }
+    }
+}
+
+/// 1-based line number of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Keys defined in the pack, for reference checks.
+struct Defined {
+    industries: HashSet<String>,
+    districts: HashSet<String>,
+    bureaus: HashSet<String>,
+    dimensions: HashSet<String>,
+}
+
+pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
+    let mut p = Problems {
+        files,
+        errors: Vec::new(),
+    };
+    let meta: Option<PackMeta> = p.parse("pack.toml");
+    let industries: Option<IndustriesFile> = p.parse("industries.toml");
+    let districts: Option<DistrictsFile> = p.parse("districts.toml");
+    let bureaus: Option<BureausFile> = p.parse("bureaus.toml");
+    let dimensions: Option<DimensionsFile> = p.parse("dimensions.toml");
+    let routing: Option<RoutingFile> = p.parse("routing.toml");
+    let classify: Option<ClassifyFile> = p.parse("classify.toml");
+    let table5: Option<Table5File> = p.parse("table5.toml");
+    let requirements: Option<RequirementsFile> = p.parse("requirements.toml");
+    let deadlines: Option<DeadlinesFile> = p.parse("deadlines.toml");
+    let punishment: Option<PunishmentFile> = p.parse("punishment.toml");
+    let calendar: Option<CalendarFile> = p.parse("calendar.toml");
+    let (
+        Some(meta),
+        Some(industries),
+        Some(districts),
+        Some(bureaus),
+        Some(dimensions),
+        Some(routing),
+        Some(classify),
+        Some(table5),
+        Some(requirements),
+        Some(deadlines),
+        Some(punishment),
+        Some(calendar),
+    ) = (
+        meta,
+        industries,
+        districts,
+        bureaus,
+        dimensions,
+        routing,
+        classify,
+        table5,
+        requirements,
+        deadlines,
+        punishment,
+        calendar,
+    )
+    else {
+        return Err(p.errors);
+    };
+
+    let defined = Defined {
+        industries: unique(&mut p, "industries.toml", &industries.industry, |i| &i.key),
+        districts: unique(&mut p, "districts.toml", &districts.district, |i| &i.key),
+        bureaus: unique(&mut p, "bureaus.toml", &bureaus.bureau, |i| &i.key),
+        dimensions: unique(&mut p, "dimensions.toml", &dimensions.dimension, |i| &i.key),
+    };
+    unique(&mut p, "classify.toml", &classify.rule, |r| &r.id);
+    check_table5_ids(&mut p, &table5);
+    unique(
+        &mut p,
+        "requirements.toml",
+        &requirements.requirement,
+        |r| &r.id,
+    );
+    unique(&mut p, "deadlines.toml", &deadlines.deadline, |r| &r.key);
+    unique(&mut p, "punishment.toml", &punishment.measure, |r| &r.key);
+    unique(&mut p, "calendar.toml", &calendar.report, |r| &r.key);
+
+    cited(&mut p, "industries.toml", &industries.industry, |e| {
+        &e.citation
+    });
+    cited(&mut p, "districts.toml", &districts.district, |e| {
+        &e.citation
+    });
+    cited(&mut p, "bureaus.toml", &bureaus.bureau, |e| &e.citation);
+    cited(&mut p, "dimensions.toml", &dimensions.dimension, |e| {
+        &e.citation
+    });
+    cited(&mut p, "routing.toml", &routing.route, |e| &e.citation);
+    cited(
+        &mut p,
+        "routing.toml",
+        std::slice::from_ref(&routing.settings),
+        |e| &e.citation,
+    );
+    cited(&mut p, "classify.toml", &classify.rule, |e| &e.citation);
+    cited(&mut p, "table5.toml", &table5.threshold, |e| &e.citation);
+    cited(&mut p, "table5.toml", &table5.banned, |e| &e.citation);
+    cited(
+        &mut p,
+        "requirements.toml",
+        &requirements.requirement,
+        |e| &e.citation,
+    );
+    cited(&mut p, "deadlines.toml", &deadlines.deadline, |e| {
+        &e.citation
+    });
+    cited(&mut p, "punishment.toml", &punishment.measure, |e| {
+        &e.citation
+    });
+    cited(&mut p, "calendar.toml", &calendar.report, |e| &e.citation);
+
+    check_routing(&mut p, &defined, &routing);
+    check_classify(&mut p, &defined, &classify);
+    check_table5(&mut p, &defined, &table5);
+    check_requirements(&mut p, &defined, &requirements);
+    check_deadlines(&mut p, &defined, &deadlines);
+    check_calendar(&mut p, &calendar);
+    check_streets(&mut p, &districts);
+
+    if !p.errors.is_empty() {
+        return Err(p.errors);
+    }
+    Ok(Pack {
+        meta,
+        industries: industries
+            .industry
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        districts: districts
+            .district
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        bureaus: bureaus
+            .bureau
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        dimensions: dimensions
+            .dimension
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        routing: routing.settings.into_inner(),
+        routes: routing.route.into_iter().map(Spanned::into_inner).collect(),
+        classify: classify.rule.into_iter().map(Spanned::into_inner).collect(),
+        table5: Table5 {
+            thresholds: table5
+                .threshold
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            banned: table5.banned.into_iter().map(Spanned::into_inner).collect(),
+        },
+        requirements: requirements
+            .requirement
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        deadlines: deadlines
+            .deadline
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        punishments: punishment
+            .measure
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        calendar: calendar
+            .report
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+    })
+}
+
+fn unique<T>(
+    p: &mut Problems,
+    file: &str,
+    entries: &[Spanned<T>],
+    key: impl Fn(&T) -> &String,
+) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    for e in entries {
+        let k = key(e.get_ref());
+        if !seen.insert(k.clone()) {
+            p.at(file, e.span(), format!("duplicate key `{k}`"));
+        }
+    }
+    seen
+}
+
+fn cited<T>(
+    p: &mut Problems,
+    file: &str,
+    entries: &[Spanned<T>],
+    citation: impl Fn(&T) -> &String,
+) {
+    for e in entries {
+        if citation(e.get_ref()).trim().is_empty() {
+            p.at(
+                file,
+                e.span(),
+                "entry without a citation (plan and table or section)".into(),
+            );
+        }
+    }
+}
+
+/// Reports `what` `key` in `file` when it is not in `set`.
+fn defined(
+    p: &mut Problems,
+    file: &str,
+    span: std::ops::Range<usize>,
+    what: &str,
+    set: &HashSet<String>,
+    key: &str,
+) {
+    if !set.contains(key) {
+        p.at(
+            file,
+            span,
+            format!("{what} `{key}` is referenced but not defined"),
+        );
+    }
+}
+
+fn check_routing(p: &mut Problems, d: &Defined, routing: &RoutingFile) {
+    let f = "routing.toml";
+    let s = &routing.settings;
+    for dim in &s.get_ref().priority {
+        defined(p, f, s.span(), "dimension", &d.dimensions, dim);
+    }
+    for dim in &d.dimensions {
+        if !s.get_ref().priority.contains(dim) {
+            p.at(
+                f,
+                s.span(),
+                format!("dimension `{dim}` missing from `priority`"),
+            );
+        }
+    }
+    defined(
+        p,
+        f,
+        s.span(),
+        "dimension",
+        &d.dimensions,
+        &s.get_ref().fallback_dimension,
+    );
+    for r in &routing.route {
+        let (span, route) = (r.span(), r.get_ref());
+        defined(
+            p,
+            f,
+            span.clone(),
+            "dimension",
+            &d.dimensions,
+            &route.dimension,
+        );
+        if let Some(i) = &route.industry {
+            defined(p, f, span.clone(), "industry", &d.industries, i);
+        }
+        defined(p, f, span.clone(), "bureau", &d.bureaus, &route.lead);
+        for c in &route.co {
+            defined(p, f, span.clone(), "bureau", &d.bureaus, c);
+        }
+    }
+    // Every dimension × industry needs a row: its own or the dimension's default.
+    let mut dims: Vec<&String> = d.dimensions.iter().collect();
+    dims.sort();
+    let mut inds: Vec<&String> = d.industries.iter().collect();
+    inds.sort();
+    let rows: HashSet<(&str, Option<&str>)> = routing
+        .route
+        .iter()
+        .filter(|r| r.get_ref().when_words.is_empty())
+        .map(|r| {
+            (
+                r.get_ref().dimension.as_str(),
+                r.get_ref().industry.as_deref(),
+            )
+        })
+        .collect();
+    for dim in dims {
+        if rows.contains(&(dim.as_str(), None)) {
+            continue;
+        }
+        for ind in &inds {
+            if !rows.contains(&(dim.as_str(), Some(ind.as_str()))) {
+                p.errors.push(PackError {
+                    file: f.into(),
+                    line: None,
+                    message: format!("industry `{ind}` has no route for dimension `{dim}` (and the dimension has no default row)"),
+                });
+            }
+        }
+    }
+}
+
+fn check_classify(p: &mut Problems, d: &Defined, classify: &ClassifyFile) {
+    let f = "classify.toml";
+    for r in &classify.rule {
+        let (span, rule) = (r.span(), r.get_ref());
+        defined(
+            p,
+            f,
+            span.clone(),
+            "dimension",
+            &d.dimensions,
+            &rule.dimension,
+        );
+        if rule.keywords.is_empty() && rule.patterns.is_empty() {
+            p.at(
+                f,
+                span.clone(),
+                format!("rule `{}` has neither keywords nor patterns", rule.id),
+            );
+        }
+        for pat in &rule.patterns {
+            if let Err(e) = Regex::new(pat) {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("rule `{}`: bad pattern: {e}", rule.id),
+                );
+            }
+        }
+    }
+}
+
+fn check_table5_ids(p: &mut Problems, t: &Table5File) {
+    let mut seen = HashSet::new();
+    let ids = t
+        .threshold
+        .iter()
+        .map(|r| (r.span(), &r.get_ref().id))
+        .chain(t.banned.iter().map(|r| (r.span(), &r.get_ref().id)));
+    for (span, id) in ids {
+        if !seen.insert(id.clone()) {
+            p.at("table5.toml", span, format!("duplicate rule id `{id}`"));
+        }
+    }
+}
+
+fn check_table5(p: &mut Problems, d: &Defined, t: &Table5File) {
+    let f = "table5.toml";
+    for r in &t.threshold {
+        let (span, rule) = (r.span(), r.get_ref());
+        defined(
+            p,
+            f,
+            span.clone(),
+            "industry",
+            &d.industries,
+            &rule.industry,
+        );
+        defined(
+            p,
+            f,
+            span.clone(),
+            "dimension",
+            &d.dimensions,
+            &rule.dimension,
+        );
+        if rule.equipment.is_empty() {
+            p.at(
+                f,
+                span.clone(),
+                format!("rule `{}` names no equipment", rule.id),
+            );
+        }
+        for c in rule.conditions() {
+            let Some(q) = c.quantity else {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("rule `{}`: threshold without a quantity", rule.id),
+                );
+                continue;
+            };
+            if c.comparison.is_none() {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("rule `{}`: threshold without a comparison", rule.id),
+                );
+            }
+            if c.threshold.is_none() {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("rule `{}`: condition without a threshold", rule.id),
+                );
+            }
+            match c.unit.as_deref() {
+                None | Some("") => p.at(
+                    f,
+                    span.clone(),
+                    format!(
+                        "rule `{}`: threshold without a unit (expected `{}`)",
+                        rule.id,
+                        q.unit()
+                    ),
+                ),
+                Some(u) if u != q.unit() => p.at(
+                    f,
+                    span.clone(),
+                    format!(
+                        "rule `{}`: unit `{u}` does not fit quantity (expected `{}`)",
+                        rule.id,
+                        q.unit()
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
+    for r in &t.banned {
+        let (span, rule) = (r.span(), r.get_ref());
+        defined(
+            p,
+            f,
+            span.clone(),
+            "industry",
+            &d.industries,
+            &rule.industry,
+        );
+        defined(
+            p,
+            f,
+            span.clone(),
+            "dimension",
+            &d.dimensions,
+            &rule.dimension,
+        );
+        if rule.equipment.is_empty() {
+            p.at(f, span, format!("rule `{}` names no equipment", rule.id));
+        }
+    }
+}
+
+fn check_requirements(p: &mut Problems, d: &Defined, r: &RequirementsFile) {
+    let f = "requirements.toml";
+    for e in &r.requirement {
+        let (span, req) = (e.span(), e.get_ref());
+        defined(
+            p,
+            f,
+            span.clone(),
+            "dimension",
+            &d.dimensions,
+            &req.dimension,
+        );
+        for i in &req.industries {
+            defined(p, f, span.clone(), "industry", &d.industries, i);
+        }
+        if !(1..=4).contains(&req.table) {
+            p.at(
+                f,
+                span,
+                format!("requirement `{}`: table must be 1–4", req.id),
+            );
+        }
+    }
+}
+
+fn check_deadlines(p: &mut Problems, d: &Defined, r: &DeadlinesFile) {
+    let f = "deadlines.toml";
+    for e in &r.deadline {
+        let (span, dl) = (e.span(), e.get_ref());
+        if let Some(dim) = &dl.dimension {
+            defined(p, f, span.clone(), "dimension", &d.dimensions, dim);
+        }
+        if !dl.immediate && dl.months.is_none() && dl.days.is_none() && dl.working_days.is_none() {
+            p.at(
+                f,
+                span,
+                format!(
+                    "deadline `{}` has no time limit and is not immediate",
+                    dl.key
+                ),
+            );
+        }
+    }
+}
+
+fn check_calendar(p: &mut Problems, c: &CalendarFile) {
+    for e in &c.report {
+        let due = &e.get_ref().due;
+        let ok = chrono::NaiveDate::parse_from_str(&format!("2000-{due}"), "%Y-%m-%d").is_ok();
+        if !ok {
+            p.at(
+                "calendar.toml",
+                e.span(),
+                format!("due `{due}` is not MM-DD"),
+            );
+        }
+    }
+}
+
+/// A street listed under two districts would make inference depend on order.
+fn check_streets(p: &mut Problems, districts: &DistrictsFile) {
+    let mut owner: HashMap<&str, &str> = HashMap::new();
+    for e in &districts.district {
+        let dist = e.get_ref();
+        for s in &dist.streets {
+            if let Some(prev) = owner.insert(s, &dist.key)
+                && prev != dist.key
+            {
+                p.at(
+                    "districts.toml",
+                    e.span(),
+                    format!("street `{s}` listed under both `{prev}` and `{}`", dist.key),
+                );
+            }
+        }
+    }
+}

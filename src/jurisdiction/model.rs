@@ -1,0 +1,452 @@
+//! Typed contents of a pack.
+//!
+//! Every entry carries a `citation` naming the plan and its table or
+//! section; the loader rejects entries without one.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    pub jurisdiction: String,
+    pub division_code: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Industry {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    /// Other names a citizen uses for the industry (钢厂, 染厂 …).
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    /// Equipment and product words that imply the industry (高炉 → steel).
+    #[serde(default)]
+    pub equipment: Vec<String>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct District {
+    pub key: String,
+    pub name: String,
+    pub short_name: String,
+    /// GB/T 2260 division code, where the district has one.
+    pub code: Option<String>,
+    /// Streets, towns and other place names inside the district (沙井 → baoan).
+    #[serde(default)]
+    pub streets: Vec<String>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bureau {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub citation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// Pack-wide routing settings (`routing.toml`, `[settings]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// Dimension keys, most important first: the first that fires leads.
+    pub priority: Vec<String>,
+    /// Dimension used when nothing fires (the dispatcher's own office triages).
+    pub fallback_dimension: String,
+    /// Score a dimension needs from classification rules to fire.
+    pub min_score: u32,
+    /// Tips with no enterprise match are grouped into one case within this many days.
+    pub case_grouping_days: u32,
+    /// Weights of an industry's name, synonyms and equipment words when inferring it.
+    pub industry_weights: IndustryWeights,
+    #[serde(default)]
+    pub citation: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndustryWeights {
+    pub name: u32,
+    pub synonym: u32,
+    pub equipment: u32,
+}
+
+/// One cell (or default row) of the routing matrix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub dimension: String,
+    /// None: the default row for the dimension.
+    pub industry: Option<String>,
+    /// The row applies only when the tip contains one of these words
+    /// (超定额用水 → water_affairs within pricing).
+    #[serde(default)]
+    pub when_words: Vec<String>,
+    pub lead: String,
+    #[serde(default)]
+    pub co: Vec<String>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// Words or patterns pointing to a dimension.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRule {
+    pub id: String,
+    pub dimension: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Regular expressions over the folded text.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// The rule does not fire when the tip contains one of these words
+    /// (中频炉 in a 铸造 foundry is not 地条钢).
+    #[serde(default)]
+    pub unless: Vec<String>,
+    pub weight: u32,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// What a Table 5 figure measures; each has one canonical unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantity {
+    VolumeM3,
+    TonnageT,
+    CurrentKa,
+    CapacityTPerYr,
+    WidthM,
+    DiameterM,
+    SpeedMPerMin,
+    PowerMw,
+    AgeYears,
+    ContentPct,
+    HidesPerYr,
+    M2PerYr,
+    PiecesPerYr,
+    LiquorRatio,
+}
+
+impl Quantity {
+    /// The unit a rule's threshold is written in, and figures are normalised to.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Quantity::VolumeM3 => "m3",
+            Quantity::TonnageT => "t",
+            Quantity::CurrentKa => "kA",
+            Quantity::CapacityTPerYr => "t/yr",
+            Quantity::WidthM | Quantity::DiameterM => "m",
+            Quantity::SpeedMPerMin => "m/min",
+            Quantity::PowerMw => "MW",
+            Quantity::AgeYears => "yr",
+            Quantity::ContentPct => "%",
+            Quantity::HidesPerYr => "hides/yr",
+            Quantity::M2PerYr => "m2/yr",
+            Quantity::PiecesPerYr => "pieces/yr",
+            Quantity::LiquorRatio => "1:n",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Comparison {
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Lt => value < threshold,
+            Comparison::Le => value <= threshold,
+            Comparison::Gt => value > threshold,
+            Comparison::Ge => value >= threshold,
+        }
+    }
+}
+
+/// One numeric condition. Fields are optional only so the checker can name
+/// what is missing; a loaded pack has all four.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub quantity: Option<Quantity>,
+    pub comparison: Option<Comparison>,
+    pub threshold: Option<f64>,
+    pub unit: Option<String>,
+}
+
+/// A Table 5 rule with a figure: obsolete when every condition holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdRule {
+    pub id: String,
+    pub industry: String,
+    #[serde(default = "technology")]
+    pub dimension: String,
+    /// Words naming the equipment the figure must be about.
+    pub equipment: Vec<String>,
+    pub quantity: Option<Quantity>,
+    pub comparison: Option<Comparison>,
+    pub threshold: Option<f64>,
+    pub unit: Option<String>,
+    /// Further conditions that must hold as well (幅宽 … 并且车速 …).
+    #[serde(default)]
+    pub and: Vec<Condition>,
+    /// Words that exempt the equipment (铸造高炉, 高合金电弧炉, 特种水泥).
+    #[serde(default)]
+    pub exceptions: Vec<String>,
+    /// Words that must be present for the rule to apply (进口).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+impl ThresholdRule {
+    /// All conditions, the rule's own first.
+    pub fn conditions(&self) -> Vec<Condition> {
+        let first = Condition {
+            quantity: self.quantity,
+            comparison: self.comparison,
+            threshold: self.threshold,
+            unit: self.unit.clone(),
+        };
+        std::iter::once(first)
+            .chain(self.and.iter().cloned())
+            .collect()
+    }
+}
+
+/// A Table 5 rule with no figure: the equipment or process is obsolete as such.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BannedRule {
+    pub id: String,
+    pub industry: String,
+    #[serde(default = "technology")]
+    pub dimension: String,
+    pub equipment: Vec<String>,
+    #[serde(default)]
+    pub exceptions: Vec<String>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+fn technology() -> String {
+    "technology".into()
+}
+
+/// Table 5 of a plan (工艺装备), as checkable rules.
+#[derive(Debug, Clone, Default)]
+pub struct Table5 {
+    pub thresholds: Vec<ThresholdRule>,
+    pub banned: Vec<BannedRule>,
+}
+
+/// A row of Tables 1–4: the standard or requirement a case is measured against.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub id: String,
+    pub table: u8,
+    pub dimension: String,
+    pub industries: Vec<String>,
+    /// GB / DB standard numbers, where the row names them.
+    #[serde(default)]
+    pub standards: Vec<String>,
+    pub text: String,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// A time limit the plan (or the hotline rules) sets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    pub key: String,
+    pub dimension: Option<String>,
+    /// What must happen within the limit (限期整改, 停产停业整顿 …).
+    pub measure: String,
+    pub months: Option<u32>,
+    pub days: Option<u32>,
+    pub working_days: Option<u32>,
+    /// The measure takes effect at once (立即).
+    #[serde(default)]
+    pub immediate: bool,
+    pub extensions_max: Option<u32>,
+    pub extension_months_max: Option<u32>,
+    /// What follows when the limit passes.
+    pub then: Option<String>,
+    /// A setting the service may use but the plan does not impose.
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// A joint-punishment measure (联合惩戒) or publication step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PunishmentMeasure {
+    pub key: String,
+    pub name: String,
+    /// `restriction` (限制) or `publication` (公布).
+    pub kind: String,
+    pub legal_basis: String,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// A report due date of the calendar (总结阶段).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDue {
+    pub key: String,
+    /// Who reports (districts, bureaus, the city office …), in the plan's words.
+    pub from: String,
+    pub to: String,
+    pub content: String,
+    /// Month and day, `MM-DD`.
+    pub due: String,
+    /// 0: in the plan year; 1: in the following year.
+    #[serde(default)]
+    pub year_offset: u8,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// One loaded and checked pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub meta: PackMeta,
+    pub industries: Vec<Industry>,
+    pub districts: Vec<District>,
+    pub bureaus: Vec<Bureau>,
+    pub dimensions: Vec<Dimension>,
+    pub routing: RoutingSettings,
+    pub routes: Vec<Route>,
+    pub classify: Vec<ClassifyRule>,
+    pub table5: Table5,
+    pub requirements: Vec<Requirement>,
+    pub deadlines: Vec<Deadline>,
+    pub punishments: Vec<PunishmentMeasure>,
+    pub calendar: Vec<ReportDue>,
+}
+
+impl Pack {
+    /// A district by key, Chinese name, short name or division code.
+    pub fn resolve_district(&self, input: &str) -> Option<&District> {
+        let s = input.trim();
+        self.districts.iter().find(|d| {
+            d.key.eq_ignore_ascii_case(s)
+                || d.name == s
+                || d.short_name == s
+                || d.code.as_deref() == Some(s)
+        })
+    }
+
+    /// An industry by key, Chinese name or synonym.
+    pub fn resolve_industry(&self, input: &str) -> Option<&Industry> {
+        let s = input.trim();
+        self.industries
+            .iter()
+            .find(|i| i.key.eq_ignore_ascii_case(s) || i.name == s)
+            .or_else(|| {
+                self.industries
+                    .iter()
+                    .find(|i| i.synonyms.iter().any(|w| w == s))
+            })
+    }
+
+    pub fn dimension(&self, key: &str) -> Option<&Dimension> {
+        self.dimensions.iter().find(|d| d.key == key)
+    }
+
+    pub fn district(&self, key: &str) -> Option<&District> {
+        self.districts.iter().find(|d| d.key == key)
+    }
+
+    pub fn industry(&self, key: &str) -> Option<&Industry> {
+        self.industries.iter().find(|d| d.key == key)
+    }
+
+    pub fn bureau(&self, key: &str) -> Option<&Bureau> {
+        self.bureaus.iter().find(|d| d.key == key)
+    }
+
+    /// The matrix row for a dimension and industry, ignoring `when_words` rows:
+    /// the industry's own row, else the dimension's default row.
+    pub fn route(&self, dimension: &str, industry: Option<&str>) -> Option<&Route> {
+        let rows = || {
+            self.routes
+                .iter()
+                .filter(move |r| r.dimension == dimension && r.when_words.is_empty())
+        };
+        industry
+            .and_then(|i| rows().find(|r| r.industry.as_deref() == Some(i)))
+            .or_else(|| rows().find(|r| r.industry.is_none()))
+    }
+
+    /// The routing matrix as text, one line per dimension × industry
+    /// (for `tipline pack show`).
+    pub fn render_matrix(&self) -> String {
+        let name = |k: &str| self.bureau(k).map_or(k.to_string(), |b| b.name.clone());
+        let mut out = String::new();
+        for d in &self.dimensions {
+            for i in &self.industries {
+                if let Some(r) = self.route(&d.key, Some(&i.key)) {
+                    let co: Vec<String> = r.co.iter().map(|c| name(c)).collect();
+                    out.push_str(&format!(
+                        "{}\t{}\t{}\t{}\n",
+                        d.name,
+                        i.name,
+                        name(&r.lead),
+                        co.join("、")
+                    ));
+                }
+            }
+            for r in self
+                .routes
+                .iter()
+                .filter(|r| r.dimension == d.key && !r.when_words.is_empty())
+            {
+                let co: Vec<String> = r.co.iter().map(|c| name(c)).collect();
+                out.push_str(&format!(
+                    "{}\t[{}]\t{}\t{}\n",
+                    d.name,
+                    r.when_words.join("/"),
+                    name(&r.lead),
+                    co.join("、")
+                ));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,55 @@
+//! tipline: tips about obsolete and illegal industrial capacity, carried to
+//! the bureau that must act. This file builds the actix `App`; everything
+//! else lives in the modules below.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod jurisdiction;
+pub mod metrics;
+pub mod secrets;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod text;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, Error, web};
+
+use state::AppState;
+
+/// Headers on every response: no inline script, no framing, no referrer.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+}
+
+/// The whole service as an actix `App`.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .configure(http::routes)
+        .default_service(web::to(http::not_found))
+        .wrap(security_headers())
+        .wrap(from_fn(http::observe::observe))
+}

@@ -1,0 +1,88 @@
+//! Bringing a process up: connect, migrate, load the pack, read the keys,
+//! serve until SIGTERM.
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::config::{DbArgs, SecretArgs, ServeArgs};
+use crate::db::{Db, reference};
+use crate::http::limiter::RateLimiter;
+use crate::jurisdiction::{self, Pack};
+use crate::metrics::Metrics;
+use crate::secrets::Secrets;
+use crate::state::AppState;
+
+/// Connect to the database; a wrong URL fails here with the database's own message.
+pub fn connect(db: &DbArgs) -> anyhow::Result<Db> {
+    Ok(Db::connect(&db.url(), db.pool_size())?)
+}
+
+pub fn load_pack(name: &str) -> anyhow::Result<Pack> {
+    jurisdiction::embedded_pack(name).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("pack {name} does not load:\n{}", lines.join("\n"))
+    })
+}
+
+/// Write the pack's reference data into the database.
+pub fn seed(db: &Db, pack: &Pack) -> anyhow::Result<()> {
+    db.with_startup_lock(|conn| Ok(reference::load_pack(conn, pack)?))
+        .context("loading the pack into the database")
+}
+
+pub fn secrets(args: &SecretArgs) -> anyhow::Result<Secrets> {
+    match &args.secret {
+        Some(hex) => Ok(Secrets::from_hex(hex)?),
+        None => Ok(Secrets::load_or_create(&args.secret_file())?),
+    }
+}
+
+/// Everything `serve` needs, ready: migrated database, pack loaded, keys read.
+pub fn prepare(
+    db_args: &DbArgs,
+    secret_args: &SecretArgs,
+    serve: &ServeArgs,
+) -> anyhow::Result<AppState> {
+    let pack = load_pack(&serve.pack)?;
+    let db = connect(db_args)?;
+    let applied = db.migrate()?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    seed(&db, &pack)?;
+    let secrets = secrets(secret_args)?;
+    Ok(AppState {
+        db,
+        pack: Arc::new(pack),
+        secrets: Arc::new(secrets),
+        lookup_limiter: Arc::new(RateLimiter::new(
+            serve.lookup_limit,
+            Duration::from_secs(60),
+        )),
+        metrics: Arc::new(Metrics::new()),
+        trust_proxy: serve.trust_proxy,
+    })
+}
+
+/// Serve until SIGTERM or Ctrl-C; in-flight requests get `shutdown_timeout`
+/// seconds to finish (actix's graceful shutdown).
+pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
+    let factory_state = state.clone();
+    let mut server = actix_web::HttpServer::new(move || crate::app(factory_state.clone()))
+        .shutdown_timeout(args.shutdown_timeout)
+        .bind(&args.bind)
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    if let Some(workers) = args.workers {
+        server = server.workers(workers);
+    }
+    tracing::info!(
+        bind = %args.bind,
+        pack = %state.pack.meta.key,
+        backend = ?state.db.backend(),
+        "tipline serving"
+    );
+    server.run().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

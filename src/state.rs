@@ -1,0 +1,19 @@
+//! What every request handler shares: built once per process, cloned into
+//! each actix worker.
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::http::limiter::RateLimiter;
+use crate::jurisdiction::Pack;
+use crate::metrics::Metrics;
+use crate::secrets::Secrets;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub pack: Arc<Pack>,
+    pub secrets: Arc<Secrets>,
+    pub lookup_limiter: Arc<RateLimiter>,
+    pub metrics: Arc<Metrics>,
+    pub trust_proxy: bool,
+}

@@ -1,0 +1,250 @@
+//! Test harness: a real server on a free loopback port, on SQLite (default) or
+//! on a fresh PostgreSQL database when `TIPLINE_TEST_DATABASE_URL` is set to
+//! an admin URL such as `postgres://postgres@127.0.0.1/postgres`.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use tipline::config::{DbArgs, SecretArgs, ServeArgs};
+use tipline::state::AppState;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A database for one test, dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    admin_url: Option<String>,
+    name: Option<String>,
+}
+
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("TIPLINE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match pg_admin_url() {
+            Some(admin) => {
+                let name = format!(
+                    "tipline_t{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst),
+                    chrono::Utc::now().timestamp_micros() % 1_000_000
+                );
+                let mut conn = PgConnection::establish(&admin).expect("PostgreSQL admin URL");
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin.clone());
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    admin_url: Some(admin),
+                    name: Some(name),
+                }
+            }
+            None => {
+                let url = format!("sqlite://{}", dir.path().join("tipline.db").display());
+                TestDb {
+                    url,
+                    dir,
+                    admin_url: None,
+                    name: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.admin_url.is_some()
+    }
+
+    pub fn sqlite_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.dir.path())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.to_string_lossy().contains("tipline.db"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let (Some(admin), Some(name)) = (&self.admin_url, &self.name) {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub fn db_args(url: &str) -> DbArgs {
+    DbArgs {
+        database_url: url.to_string(),
+        pool_size: Some(4),
+    }
+}
+
+pub fn secret_args(dir: &std::path::Path) -> SecretArgs {
+    SecretArgs {
+        data_dir: dir.to_path_buf(),
+        secret: None,
+        secret_file: None,
+    }
+}
+
+pub fn serve_args(lookup_limit: u32) -> ServeArgs {
+    ServeArgs {
+        bind: "127.0.0.1:0".into(),
+        pack: tipline::jurisdiction::DEFAULT_PACK.into(),
+        lookup_limit,
+        trust_proxy: false,
+        workers: Some(2),
+        shutdown_timeout: 1,
+    }
+}
+
+/// A running server in this process.
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub db: TestDb,
+    agent: ureq::Agent,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        TestApp::spawn_with_limit(1000)
+    }
+
+    pub fn spawn_with_limit(lookup_limit: u32) -> TestApp {
+        let db = TestDb::new();
+        let serve = serve_args(lookup_limit);
+        let state =
+            tipline::startup::prepare(&db_args(&db.url), &secret_args(db.dir.path()), &serve)
+                .expect("prepare app");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server_state = state.clone();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                actix_web::HttpServer::new(move || tipline::app(server_state.clone()))
+                    .workers(2)
+                    .listen(listener)
+                    .unwrap()
+                    .run()
+                    .await
+            })
+        });
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        TestApp {
+            base,
+            state,
+            db,
+            agent,
+        }
+    }
+
+    fn reply(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+        let mut res = res.expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(10 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        Self::reply(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    pub fn post(&self, path: &str, content_type: &str, body: impl AsRef<[u8]>) -> Reply {
+        Self::reply(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("Content-Type", content_type)
+                .send(body.as_ref()),
+        )
+    }
+
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Reply {
+        self.post(path, "application/json", body.to_string())
+    }
+
+    pub fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        self.post(path, "application/x-www-form-urlencoded", body)
+    }
+
+    /// Rows in the tables intake writes: (tips, updates, messages).
+    pub fn counts(&self) -> (i64, i64, i64) {
+        use tipline::db::schema::{tip_messages, tip_updates, tips};
+        let mut conn = self.state.db.read_conn().unwrap();
+        let t: i64 = tips::table.count().get_result(&mut *conn).unwrap();
+        let u: i64 = tip_updates::table.count().get_result(&mut *conn).unwrap();
+        let m: i64 = tip_messages::table.count().get_result(&mut *conn).unwrap();
+        (t, u, m)
+    }
+}
+
+/// A valid tip body.
+pub fn sample_tip() -> serde_json::Value {
+    serde_json::json!({
+        "description": "宝安区沙井街道某厂晚上偷偷用中频炉炼钢，烟囱冒黑烟。",
+        "enterprise_name": "深圳市宏达钢铁有限公司",
+        "district": "宝安区",
+        "industry": "钢铁",
+        "dimensions": ["ditiaogang"],
+        "occurred_on": "2026-11-01"
+    })
+}

@@ -1,0 +1,319 @@
+//! The real binary: killed mid-burst it loses no acknowledged tip; its logs
+//! hold no client address, user agent or receipt; a wrong database URL fails
+//! fast with the database's own message.
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::TestDb;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tipline");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(db: &TestDb, port: u16, rust_log: &str) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("TIPLINE_DATA_DIR", db.dir.path())
+            .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
+            .env("TIPLINE_LOOKUP_LIMIT", "100000")
+            .env("TIPLINE_WORKERS", "2")
+            .env("RUST_LOG", rust_log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        for pipe in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut l = log.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = raw(
+                port,
+                None,
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            ) {
+                if r.starts_with("HTTP/1.1 200") {
+                    return Server { child, log };
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not start:\n{}", log.lock().unwrap());
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 exchange over a fresh connection, optionally from a chosen
+/// loopback source address.
+fn raw(port: u16, from: Option<&str>, request: &str) -> std::io::Result<String> {
+    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut stream: TcpStream = match from {
+        None => TcpStream::connect_timeout(&to, Duration::from_secs(2))?,
+        Some(ip) => {
+            let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+            let src: SocketAddr = format!("{ip}:0").parse().unwrap();
+            sock.bind(&src.into())?;
+            sock.connect_timeout(&to.into(), Duration::from_secs(2))?;
+            sock.into()
+        }
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(request.as_bytes())?;
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn post(
+    port: u16,
+    from: Option<&str>,
+    path: &str,
+    ctype: &str,
+    body: &str,
+    extra: &str,
+) -> std::io::Result<String> {
+    raw(
+        port,
+        from,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn receipt_of(response: &str) -> Option<String> {
+    if !response.starts_with("HTTP/1.1 201") {
+        return None;
+    }
+    let body = response.split("\r\n\r\n").nth(1)?;
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v["receipt"].as_str().map(str::to_string)
+}
+
+#[test]
+fn a_killed_server_keeps_every_receipt_it_gave() {
+    let db = TestDb::new();
+    let port = free_port();
+    let mut server = Server::start(&db, port, "warn");
+    let receipts = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for t in 0..4 {
+        let receipts = receipts.clone();
+        let stop = stop.clone();
+        threads.push(std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = format!(
+                    "{{\"description\":\"并发测试举报 线程{t} 第{i}条：某厂用中频炉炼钢。\"}}"
+                );
+                match post(port, None, "/api/v1/tips", "application/json", &body, "") {
+                    Ok(r) => {
+                        if let Some(rc) = receipt_of(&r) {
+                            receipts.lock().unwrap().push(rc);
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+                i += 1;
+            }
+        }));
+    }
+    // Kill once a good number of tips are acknowledged, mid-burst.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while receipts.lock().unwrap().len() < 300 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    unsafe {
+        libc_kill(server.child.id() as i32, 9);
+    }
+    let _ = server.child.wait();
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
+    let given = receipts.lock().unwrap().clone();
+    assert!(
+        given.len() >= 300,
+        "only {} receipts before the kill",
+        given.len()
+    );
+    drop(server);
+
+    let server = Server::start(&db, port, "warn");
+    let mut missing = 0;
+    for rc in &given {
+        let r = post(
+            port,
+            None,
+            "/api/v1/tips/lookup",
+            "application/json",
+            &format!("{{\"receipt\":\"{rc}\"}}"),
+            "",
+        )
+        .unwrap();
+        if !r.starts_with("HTTP/1.1 200") {
+            missing += 1;
+        }
+    }
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} acknowledged tips lost",
+        given.len()
+    );
+    drop(server);
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+#[test]
+fn logs_hold_no_client_address_user_agent_or_receipt() {
+    let db = TestDb::new();
+    let port = free_port();
+    let server = Server::start(&db, port, "trace");
+    let from = "127.0.0.77";
+    let ua = "User-Agent: TellTaleBrowser/9.9 (SecretPhone)\r\nReferer: https://referrer.example/secret-page\r\nX-Forwarded-For: 203.0.113.9\r\n";
+    let form = "description=%E6%9F%90%E5%8E%82%E7%94%A8%E4%B8%AD%E9%A2%91%E7%82%89%E7%82%BC%E9%92%A2%E5%86%92%E9%BB%91%E7%83%9F&district=baoan";
+    let r = post(
+        port,
+        Some(from),
+        "/tips",
+        "application/x-www-form-urlencoded",
+        form,
+        ua,
+    )
+    .unwrap();
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    let start = r.find("id=\"receipt\">").unwrap() + "id=\"receipt\">".len();
+    let receipt = r[start..start + 23].to_string();
+    let r = post(
+        port,
+        Some(from),
+        "/status",
+        "application/x-www-form-urlencoded",
+        &format!("receipt={receipt}"),
+        ua,
+    )
+    .unwrap();
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    let r = post(
+        port,
+        Some(from),
+        "/api/v1/tips/lookup",
+        "application/json",
+        &format!("{{\"receipt\":\"{receipt}\"}}"),
+        ua,
+    )
+    .unwrap();
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    std::thread::sleep(Duration::from_millis(300));
+    let log = server.log();
+    assert!(
+        log.contains("route=/tips") || log.contains("route=\"/tips\"") || log.contains("/tips"),
+        "the log is not empty: {log}"
+    );
+    let digits = receipt.replace('-', "");
+    for secret in [
+        from,
+        "203.0.113.9",
+        "TellTaleBrowser",
+        "SecretPhone",
+        "referrer.example",
+        receipt.as_str(),
+        digits.as_str(),
+    ] {
+        assert!(!log.contains(secret), "log contains {secret}:\n{log}");
+    }
+    drop(server);
+
+    // Nor is the receipt anywhere in the SQLite files.
+    if !db.is_postgres() {
+        let files = db.sqlite_files();
+        assert!(!files.is_empty());
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            for needle in [digits.as_bytes(), receipt.as_bytes()] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "receipt found in {}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_wrong_database_url_fails_fast_with_the_databases_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("postgres://nobody@127.0.0.1:1/none", "127.0.0.1"),
+        (
+            "postgres://postgres@127.0.0.1:5432/no_such_database_here",
+            "no_such_database_here",
+        ),
+        ("sqlite:///proc/no/such/dir/x.db", "x.db"),
+    ];
+    for (url, expect) in cases {
+        let start = Instant::now();
+        let out = Command::new(BIN)
+            .arg("migrate")
+            .env("DATABASE_URL", url)
+            .env("TIPLINE_DATA_DIR", dir.path())
+            .output()
+            .unwrap();
+        let elapsed = start.elapsed();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{url} succeeded");
+        assert!(elapsed < Duration::from_secs(10), "{url} took {elapsed:?}");
+        assert!(
+            err.contains(expect) || err.contains("No such file") || err.contains("unable to open"),
+            "{url}: {err}"
+        );
+    }
+}
