@@ -2,12 +2,16 @@
 //! the bureau that must act. This file builds the actix `App`; everything
 //! else lives in the modules below.
 
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
 pub mod jurisdiction;
+pub mod matching;
 pub mod metrics;
+pub mod routing;
 pub mod secrets;
 pub mod services;
 pub mod startup;

@@ -31,10 +31,52 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
         pack: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password comes from --password-stdin or TIPLINE_PASSWORD.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, dispatcher, bureau or district.
+        #[arg(long)]
+        role: String,
+        /// The bureau key (role bureau), e.g. ecology_environment.
+        #[arg(long)]
+        bureau: Option<String>,
+        /// The district key (role district), e.g. baoan.
+        #[arg(long)]
+        district: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, env = "TIPLINE_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
+        pack: String,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Set a new password (from --password-stdin or TIPLINE_PASSWORD) and unlock.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, env = "TIPLINE_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
 }
 
@@ -62,6 +104,10 @@ fn main() -> std::process::ExitCode {
             println!("{n} migrations applied");
             Ok(())
         }),
+        Some(Command::User(cmd)) => startup::connect(&cli.db).and_then(|db| {
+            db.migrate()?;
+            tipline::cli::user(&db, cmd.into())
+        }),
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;
@@ -82,4 +128,41 @@ fn main() -> std::process::ExitCode {
 fn run_serve(db: &DbArgs, secrets: &SecretArgs, serve: ServeArgs) -> anyhow::Result<()> {
     let state = startup::prepare(db, secrets, &serve)?;
     actix_web::rt::System::new().block_on(startup::serve(state, &serve))
+}
+
+impl From<UserCommand> for tipline::cli::UserAction {
+    fn from(c: UserCommand) -> Self {
+        use tipline::cli::UserAction as A;
+        match c {
+            UserCommand::Add {
+                username,
+                role,
+                bureau,
+                district,
+                password_stdin,
+                password,
+                pack,
+            } => A::Add {
+                username,
+                role,
+                bureau,
+                district,
+                password_stdin,
+                password,
+                pack,
+            },
+            UserCommand::List => A::List,
+            UserCommand::Disable { username } => A::Disable { username },
+            UserCommand::Enable { username } => A::Enable { username },
+            UserCommand::ResetPassword {
+                username,
+                password_stdin,
+                password,
+            } => A::ResetPassword {
+                username,
+                password_stdin,
+                password,
+            },
+        }
+    }
 }

@@ -10,6 +10,7 @@ use crate::db::{Db, reference};
 use crate::http::limiter::RateLimiter;
 use crate::jurisdiction::{self, Pack};
 use crate::metrics::Metrics;
+use crate::routing::Router;
 use crate::secrets::Secrets;
 use crate::state::AppState;
 
@@ -54,6 +55,7 @@ pub fn prepare(
     let secrets = secrets(secret_args)?;
     Ok(AppState {
         db,
+        router: Arc::new(Router::new(&pack)),
         pack: Arc::new(pack),
         secrets: Arc::new(secrets),
         lookup_limiter: Arc::new(RateLimiter::new(

@@ -6,12 +6,15 @@ use crate::db::Db;
 use crate::http::limiter::RateLimiter;
 use crate::jurisdiction::Pack;
 use crate::metrics::Metrics;
+use crate::routing::Router;
 use crate::secrets::Secrets;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub pack: Arc<Pack>,
+    /// The pack's word lists and rules, compiled once.
+    pub router: Arc<Router>,
     pub secrets: Arc<Secrets>,
     pub lookup_limiter: Arc<RateLimiter>,
     pub metrics: Arc<Metrics>,

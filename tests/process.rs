@@ -67,6 +67,8 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("server did not start:\n{}", log.lock().unwrap());
     }
 

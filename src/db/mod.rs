@@ -5,13 +5,14 @@
 //! `web::block`-style `spawn_blocking`), never on an actix worker.
 
 pub mod audit;
+pub mod cases;
 mod pool;
 pub mod reference;
 pub mod schema;
 pub mod tips;
 pub mod users;
 
-pub use pool::{Backend, Db, DbConnection, DbError, DbUrl};
+pub use pool::{Backend, Db, DbBackend, DbConnection, DbError, DbUrl};
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 

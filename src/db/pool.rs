@@ -16,7 +16,7 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres
 
 /// Key of the PostgreSQL advisory lock that serialises migrations and pack
 /// loading when several processes start at once.
-const PG_STARTUP_LOCK: i64 = 0x7469_706c_696e_65;
+const PG_STARTUP_LOCK: i64 = 0x0074_6970_6c69_6e65;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -132,6 +132,9 @@ impl CustomizeConnection<DbConnection, ConnectionError> for SqlitePragmas {
         Ok(())
     }
 }
+
+/// The diesel backend of [`DbConnection`], for boxed queries.
+pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
 
 type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;

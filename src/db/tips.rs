@@ -20,6 +20,9 @@ pub struct NewTip<'a> {
     pub occurred_on: Option<NaiveDate>,
     pub contact_sealed: Option<&'a [u8]>,
     pub received_at: NaiveDateTime,
+    pub case_id: Option<i64>,
+    /// The routing proposal for this tip, as JSON.
+    pub routing: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, t: &NewTip<'_>) -> QueryResult<i64> {
@@ -39,6 +42,8 @@ pub fn insert(conn: &mut DbConnection, t: &NewTip<'_>) -> QueryResult<i64> {
             tips::contact_sealed.eq(t.contact_sealed),
             tips::received_at.eq(t.received_at),
             tips::updated_at.eq(t.received_at),
+            tips::case_id.eq(t.case_id),
+            tips::routing.eq(t.routing),
         ))
         .returning(tips::id)
         .get_result(conn)

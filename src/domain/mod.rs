@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no I/O, no diesel, no actix.
 
+pub mod credit_code;
 pub mod errors;
 pub mod receipt;
 pub mod role;

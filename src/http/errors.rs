@@ -95,6 +95,42 @@ impl ApiError {
         )
     }
 
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "请先登录",
+            "Log in first",
+        )
+    }
+
+    pub fn bad_credentials() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "用户名或密码错误",
+            "Wrong username or password",
+        )
+    }
+
+    pub fn locked() -> ApiError {
+        ApiError::new(
+            StatusCode::LOCKED,
+            "account_locked",
+            "登录失败次数过多，账号已临时锁定，请稍后再试",
+            "Too many failed logins; the account is locked for a while",
+        )
+    }
+
+    pub fn csrf() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "缺少或错误的 CSRF 令牌",
+            "Missing or wrong CSRF token",
+        )
+    }
+
     pub fn internal() -> ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,6 +167,18 @@ impl ResponseError for ApiError {
             res.insert_header(("Retry-After", "60"));
         }
         res.insert_header(("Cache-Control", "no-store")).json(self)
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ServiceError::Db(e).into()
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        ServiceError::Db(e.into()).into()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod observe;
 pub mod ops;
 pub mod pages;
 pub mod public;
+pub mod staff_api;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tips", web::post().to(api::create_tip))
         .route("/api/v1/tips/lookup", web::post().to(api::lookup_tip))
         .route("/api/v1/tips/messages", web::post().to(api::add_message))
+        .route("/api/v1/session", web::post().to(staff_api::login))
+        .route("/api/v1/session", web::delete().to(staff_api::logout))
+        .route("/api/v1/cases", web::get().to(staff_api::list_cases))
+        .route("/api/v1/cases/{id}", web::get().to(staff_api::get_case))
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics));

@@ -122,7 +122,6 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 /// Keys defined in the pack, for reference checks.
 struct Defined {
     industries: HashSet<String>,
-    districts: HashSet<String>,
     bureaus: HashSet<String>,
     dimensions: HashSet<String>,
 }
@@ -177,10 +176,10 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
 
     let defined = Defined {
         industries: unique(&mut p, "industries.toml", &industries.industry, |i| &i.key),
-        districts: unique(&mut p, "districts.toml", &districts.district, |i| &i.key),
         bureaus: unique(&mut p, "bureaus.toml", &bureaus.bureau, |i| &i.key),
         dimensions: unique(&mut p, "dimensions.toml", &dimensions.dimension, |i| &i.key),
     };
+    unique(&mut p, "districts.toml", &districts.district, |i| &i.key);
     unique(&mut p, "classify.toml", &classify.rule, |r| &r.id);
     check_table5_ids(&mut p, &table5);
     unique(
@@ -635,5 +634,158 @@ fn check_streets(p: &mut Problems, districts: &DistrictsFile) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::source::{PackError, PackFile, check, embedded_files};
+
+    fn shenzhen() -> Vec<PackFile> {
+        embedded_files("shenzhen-2019").expect("embedded pack")
+    }
+
+    /// Replace the first `from` in `file` by `to`; returns the 1-based line
+    /// of the `[[header]]` entry the change falls in.
+    fn edit(files: &mut [PackFile], file: &str, from: &str, to: &str) -> usize {
+        let f = files.iter_mut().find(|f| f.name == file).expect("file");
+        let at = f
+            .text
+            .find(from)
+            .unwrap_or_else(|| panic!("`{from}` not in {file}"));
+        let header = f.text[..at].rfind("[[").expect("entry header");
+        f.text.replace_range(at..at + from.len(), to);
+        f.text[..header].matches('\n').count() + 1
+    }
+
+    fn has(errors: &[PackError], file: &str, line: usize, words: &str) -> bool {
+        errors
+            .iter()
+            .any(|e| e.file == file && e.line == Some(line) && e.message.contains(words))
+    }
+
+    #[test]
+    fn shipped_packs_have_no_problems() {
+        for name in super::super::embedded_pack_names() {
+            let problems = check(embedded_files(&name).unwrap());
+            assert!(problems.is_empty(), "{name}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn missing_citation_is_reported_with_file_and_line() {
+        let mut files = shenzhen();
+        let line = edit(
+            &mut files,
+            "bureaus.toml",
+            "citation = \"深圳2019 二(三)\"",
+            "",
+        );
+        let errors = check(files);
+        assert!(
+            has(&errors, "bureaus.toml", line, "without a citation"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn unit_less_threshold_is_reported_with_file_and_line() {
+        let mut files = shenzhen();
+        let line = edit(&mut files, "table5.toml", "unit = \"kA\"\n", "");
+        let errors = check(files);
+        assert!(
+            has(&errors, "table5.toml", line, "without a unit"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with(&format!("table5.toml:{line}:"))
+        );
+    }
+
+    #[test]
+    fn undefined_bureau_is_reported_with_file_and_line() {
+        let mut files = shenzhen();
+        let line = edit(
+            &mut files,
+            "routing.toml",
+            "lead = \"ecology_environment\"",
+            "lead = \"environment_bureau\"",
+        );
+        let errors = check(files);
+        assert!(
+            has(&errors, "routing.toml", line, "bureau `environment_bureau`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_reported_with_its_line() {
+        let mut files = shenzhen();
+        let f = files
+            .iter_mut()
+            .find(|f| f.name == "industries.toml")
+            .unwrap();
+        f.text.push_str("colour = \"red\"\n");
+        let line = f.text.lines().count();
+        let errors = check(files);
+        assert!(
+            has(&errors, "industries.toml", line, "unknown field `colour`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn industry_without_route_and_undefined_industry_are_reported() {
+        let mut files = shenzhen();
+        edit(
+            &mut files,
+            "routing.toml",
+            "dimension = \"safety\"",
+            "dimension = \"safety\"\nindustry = \"steel\"",
+        );
+        let line = edit(
+            &mut files,
+            "table5.toml",
+            "industry = \"glass\"",
+            "industry = \"glas\"",
+        );
+        let errors = check(files);
+        assert!(
+            errors.iter().any(|e| e
+                .message
+                .contains("`cement` has no route for dimension `safety`")),
+            "{errors:?}"
+        );
+        assert!(
+            has(&errors, "table5.toml", line, "industry `glas`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut files = shenzhen();
+        edit(
+            &mut files,
+            "bureaus.toml",
+            "citation = \"深圳2019 二(三)\"",
+            "",
+        );
+        edit(&mut files, "table5.toml", "unit = \"kA\"\n", "");
+        edit(
+            &mut files,
+            "routing.toml",
+            "lead = \"ecology_environment\"",
+            "lead = \"x\"",
+        );
+        edit(
+            &mut files,
+            "classify.toml",
+            "dimension = \"safety\"",
+            "dimension = \"safty\"",
+        );
+        assert_eq!(check(files).len(), 4);
     }
 }

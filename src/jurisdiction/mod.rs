@@ -11,7 +11,8 @@ mod source;
 
 pub use model::*;
 pub use source::{
-    PackError, PackFile, check, embedded_pack, embedded_pack_names, load_dir, load_files,
+    PackError, PackFile, check, embedded_files, embedded_pack, embedded_pack_names, load_dir,
+    load_files,
 };
 
 /// The pack `tipline serve` uses when none is named.

@@ -44,7 +44,7 @@ pub fn embedded_pack_names() -> Vec<String> {
 
 /// Load a pack compiled into the binary by name (`shenzhen-2019`).
 pub fn embedded_pack(name: &str) -> Result<Pack, Vec<PackError>> {
-    let dir = SEEDS.get_dir(name).ok_or_else(|| {
+    let files = embedded_files(name).ok_or_else(|| {
         vec![PackError {
             file: name.to_string(),
             line: None,
@@ -54,15 +54,21 @@ pub fn embedded_pack(name: &str) -> Result<Pack, Vec<PackError>> {
             ),
         }]
     })?;
-    let files = dir
-        .files()
-        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
-        .map(|f| PackFile {
-            name: f.path().file_name().unwrap().to_string_lossy().into_owned(),
-            text: String::from_utf8_lossy(f.contents()).into_owned(),
-        })
-        .collect();
     load_files(files)
+}
+
+/// The TOML files of a pack compiled into the binary.
+pub fn embedded_files(name: &str) -> Option<Vec<PackFile>> {
+    let dir = SEEDS.get_dir(name)?;
+    Some(
+        dir.files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+            .map(|f| PackFile {
+                name: f.path().file_name().unwrap().to_string_lossy().into_owned(),
+                text: String::from_utf8_lossy(f.contents()).into_owned(),
+            })
+            .collect(),
+    )
 }
 
 /// Load a pack from a folder on disk.
@@ -111,7 +117,18 @@ mod tests {
     #[test]
     fn every_embedded_pack_loads() {
         let names = embedded_pack_names();
-        assert!(names.contains(&"shenzhen-2019".to_string()));
+        for pack in [
+            "shenzhen-2019",
+            "guangdong-2019",
+            "zhanjiang-2020",
+            "wuhu-2020",
+            "jiangmen-2021",
+        ] {
+            assert!(
+                names.contains(&pack.to_string()),
+                "{pack} missing from {names:?}"
+            );
+        }
         for name in names {
             embedded_pack(&name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         }

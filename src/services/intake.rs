@@ -3,10 +3,11 @@
 use chrono::NaiveDateTime;
 
 use super::ServiceError;
-use crate::db::{self, tips};
+use crate::db::{self, cases, tips};
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::{TipDraft, TipInput};
 use crate::domain::tip_status::{TipSource, TipStatus};
+use crate::routing::{self, RoutingProposal};
 use crate::state::AppState;
 
 /// What the reporter gets back, once.
@@ -33,9 +34,15 @@ pub async fn submit(
     let receipt_hash = state.secrets.receipt_hash(&receipt);
     let contact_sealed = draft.contact.as_deref().map(|c| state.secrets.seal(c));
     let received_at = db::now();
+    let router = state.router.clone();
     state
         .db
         .write(move |conn| -> Result<(), ServiceError> {
+            // Routing is pure and takes well under a millisecond: it runs here,
+            // on the blocking thread, so the tip and its proposal commit together.
+            let proposal = router.route(&routing_input(&draft));
+            let routing_json = serde_json::to_string(&proposal).expect("proposals serialise");
+            let case_id = open_case(conn, &proposal, &routing_json, received_at)?;
             let dimensions = draft.dimensions.join(",");
             let id = tips::insert(
                 conn,
@@ -53,6 +60,8 @@ pub async fn submit(
                     occurred_on: draft.occurred_on,
                     contact_sealed: contact_sealed.as_deref(),
                     received_at,
+                    case_id: Some(case_id),
+                    routing: Some(&routing_json),
                 },
             )?;
             tips::add_update(conn, id, TipStatus::Received.as_str(), None, received_at)?;
@@ -69,4 +78,40 @@ pub async fn submit(
         status: TipStatus::Received,
         received_at,
     })
+}
+
+/// What routing reads of a checked tip.
+fn routing_input(draft: &TipDraft) -> routing::TipInput {
+    routing::TipInput {
+        description: draft.description.clone(),
+        enterprise_name: draft.enterprise_name.clone(),
+        address: draft.address.clone(),
+        district: draft.district.clone(),
+        industry: draft.industry.clone(),
+        dimensions: draft.dimensions.clone(),
+    }
+}
+
+/// A new case for the tip, routed as proposed.
+fn open_case(
+    conn: &mut db::DbConnection,
+    proposal: &RoutingProposal,
+    routing_json: &str,
+    at: NaiveDateTime,
+) -> Result<i64, ServiceError> {
+    let dimensions = proposal.dimensions.join(",");
+    let co = cases::co_bureaus_column(&proposal.co_bureaus);
+    Ok(cases::insert(
+        conn,
+        &cases::NewCase {
+            status: "received",
+            industry: proposal.industry.as_deref(),
+            district: proposal.district.as_deref(),
+            dimensions: &dimensions,
+            lead_bureau: proposal.lead_bureau.as_deref(),
+            co_bureaus: &co,
+            routing: routing_json,
+            at,
+        },
+    )?)
 }

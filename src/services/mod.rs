@@ -1,5 +1,7 @@
 //! Use cases, each one transaction. Handlers call these; these call `db`.
 
+pub mod accounts;
+pub mod cases;
 pub mod intake;
 pub mod lookup;
 

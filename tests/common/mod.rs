@@ -226,6 +226,78 @@ impl TestApp {
         self.post(path, "application/x-www-form-urlencoded", body)
     }
 
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        csrf: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut req = ureq::http::Request::builder().method(method).uri(url);
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        if let Some(t) = csrf {
+            req = req.header("X-CSRF-Token", t);
+        }
+        let res = match body {
+            Some(b) => {
+                let req = req
+                    .header("Content-Type", "application/json")
+                    .body(b.to_string())
+                    .unwrap();
+                self.agent.run(req)
+            }
+            None => self.agent.run(req.body(()).unwrap()),
+        };
+        Self::reply(res)
+    }
+
+    /// Create an account directly through the service.
+    pub fn add_user(
+        &self,
+        username: &str,
+        role: &str,
+        bureau: Option<&str>,
+        district: Option<&str>,
+    ) {
+        use tipline::services::accounts::{NewUser, add_user};
+        let user = NewUser {
+            username: username.into(),
+            password: PASSWORD.into(),
+            role: tipline::domain::role::Role::parse(role).unwrap(),
+            bureau: bureau.map(str::to_string),
+            district: district.map(str::to_string),
+        };
+        add_user(&self.state.db, &self.state.pack, user)
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
+    }
+
+    /// Log in: (the session cookie as `name=value`, the CSRF token).
+    pub fn login(&self, username: &str) -> (String, String) {
+        let res = self.post_json(
+            "/api/v1/session",
+            &serde_json::json!({"username": username, "password": PASSWORD}),
+        );
+        assert_eq!(res.status, 200, "login {username}: {}", res.body);
+        let set = res
+            .header("set-cookie")
+            .expect("a session cookie")
+            .to_string();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let cookie = set.split(';').next().unwrap().to_string();
+        (
+            cookie,
+            res.json()["csrf_token"].as_str().unwrap().to_string(),
+        )
+    }
+
     /// Rows in the tables intake writes: (tips, updates, messages).
     pub fn counts(&self) -> (i64, i64, i64) {
         use tipline::db::schema::{tip_messages, tip_updates, tips};
@@ -236,6 +308,8 @@ impl TestApp {
         (t, u, m)
     }
 }
+
+pub const PASSWORD: &str = "a long test password 1";
 
 /// A valid tip body.
 pub fn sample_tip() -> serde_json::Value {

@@ -1,0 +1,170 @@
+//! What the administrative subcommands do (parsing is in main.rs).
+use std::io::BufRead;
+
+use anyhow::{Context, bail};
+
+use crate::auth::password;
+use crate::db::{self, Db, audit, users};
+use crate::domain::role::Role;
+use crate::services::ServiceError;
+use crate::services::accounts::{self, NewUser};
+
+pub enum UserAction {
+    Add {
+        username: String,
+        role: String,
+        bureau: Option<String>,
+        district: Option<String>,
+        password_stdin: bool,
+        password: Option<String>,
+        pack: String,
+    },
+    List,
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    ResetPassword {
+        username: String,
+        password_stdin: bool,
+        password: Option<String>,
+    },
+}
+
+fn read_password(from_stdin: bool, given: Option<String>) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    given.context("give the password with --password-stdin or TIPLINE_PASSWORD")
+}
+
+fn explain(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Invalid(fields) => {
+            let lines: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.join("; ")))
+                .collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+pub fn user(db: &Db, action: UserAction) -> anyhow::Result<()> {
+    match action {
+        UserAction::Add {
+            username,
+            role,
+            bureau,
+            district,
+            password_stdin,
+            password,
+            pack,
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("role must be admin, dispatcher, bureau or district");
+            };
+            let pack = crate::startup::load_pack(&pack)?;
+            let password = read_password(password_stdin, password)?;
+            let user = NewUser {
+                username: username.clone(),
+                password,
+                role,
+                bureau,
+                district,
+            };
+            let id = accounts::add_user(db, &pack, user).map_err(explain)?;
+            println!("user {username} ({}) created with id {id}", role.as_str());
+        }
+        UserAction::List => {
+            let mut conn = db.read_conn()?;
+            println!(
+                "{:<6} {:<24} {:<11} {:<22} {:<12} state",
+                "id", "username", "role", "bureau", "district"
+            );
+            for u in users::list(&mut conn)? {
+                let state = if u.disabled {
+                    "disabled"
+                } else if u.locked_until.is_some_and(|t| t > db::now()) {
+                    "locked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<6} {:<24} {:<11} {:<22} {:<12} {state}",
+                    u.id,
+                    u.username,
+                    u.role,
+                    u.bureau.unwrap_or_default(),
+                    u.district.unwrap_or_default()
+                );
+            }
+        }
+        UserAction::Disable { username } => set_disabled(db, &username, true)?,
+        UserAction::Enable { username } => set_disabled(db, &username, false)?,
+        UserAction::ResetPassword {
+            username,
+            password_stdin,
+            password,
+        } => {
+            let password = read_password(password_stdin, password)?;
+            if password.chars().count() < password::MIN_LENGTH {
+                bail!(
+                    "the password must have at least {} characters",
+                    password::MIN_LENGTH
+                );
+            }
+            let hash = password::hash(&password);
+            db.write_tx(|conn| -> anyhow::Result<()> {
+                if users::set_password(conn, &username, &hash)? == 0 {
+                    bail!("no user {username}");
+                }
+                let subject = format!("user:{username}");
+                audit::append(conn, "cli", "user.reset_password", &subject, "", db::now())?;
+                Ok(())
+            })?;
+            println!("password of {username} reset");
+        }
+    }
+    Ok(())
+}
+
+fn set_disabled(db: &Db, username: &str, disabled: bool) -> anyhow::Result<()> {
+    db.write_tx(|conn| -> anyhow::Result<()> {
+        let Some(user) = users::by_username(conn, username)? else {
+            bail!("no user {username}");
+        };
+        users::set_disabled(conn, username, disabled)?;
+        if disabled {
+            users::delete_sessions_of(conn, user.id)?;
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        audit::append(
+            conn,
+            "cli",
+            action,
+            &format!("user:{username}"),
+            "",
+            db::now(),
+        )?;
+        Ok(())
+    })?;
+    println!(
+        "{username} {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! SQL for cases and the tips gathered in them.
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{cases, tips};
+use crate::domain::role::Scope;
+
+/// What a new case starts from: the routing of its first tip.
+pub struct NewCase<'a> {
+    pub status: &'a str,
+    pub industry: Option<&'a str>,
+    pub district: Option<&'a str>,
+    pub dimensions: &'a str,
+    pub lead_bureau: Option<&'a str>,
+    /// Already in the stored form `,a,b,` (see [`co_bureaus_column`]).
+    pub co_bureaus: &'a str,
+    pub routing: &'a str,
+    pub at: NaiveDateTime,
+}
+
+/// `["a","b"]` → `",a,b,"`, so `LIKE '%,a,%'` finds a co-handler.
+pub fn co_bureaus_column(keys: &[String]) -> String {
+    if keys.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", keys.join(","))
+    }
+}
+
+pub fn co_bureaus_list(column: &str) -> Vec<String> {
+    column
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn insert(conn: &mut DbConnection, c: &NewCase<'_>) -> QueryResult<i64> {
+    diesel::insert_into(cases::table)
+        .values((
+            cases::status.eq(c.status),
+            cases::industry.eq(c.industry),
+            cases::district.eq(c.district),
+            cases::dimensions.eq(c.dimensions),
+            cases::lead_bureau.eq(c.lead_bureau),
+            cases::co_bureaus.eq(c.co_bureaus),
+            cases::routing.eq(c.routing),
+            cases::tip_count.eq(1),
+            cases::first_seen_at.eq(c.at),
+            cases::last_seen_at.eq(c.at),
+            cases::created_at.eq(c.at),
+            cases::updated_at.eq(c.at),
+        ))
+        .returning(cases::id)
+        .get_result(conn)
+}
+
+pub fn attach_tip(conn: &mut DbConnection, tip_id: i64, case_id: i64) -> QueryResult<()> {
+    diesel::update(tips::table.find(tip_id))
+        .set(tips::case_id.eq(case_id))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct CaseRow {
+    pub id: i64,
+    pub status: String,
+    pub industry: Option<String>,
+    pub district: Option<String>,
+    pub dimensions: String,
+    pub lead_bureau: Option<String>,
+    pub co_bureaus: String,
+    pub routing: String,
+    pub tip_count: i32,
+    pub first_seen_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub bureau: Option<String>,
+    pub district: Option<String>,
+    pub industry: Option<String>,
+    pub q: Option<String>,
+    /// Keyset cursor: only cases with a smaller id.
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// `LIKE` pattern for a literal text, with `\` as the escape.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn scoped<'a>(scope: &Scope) -> cases::BoxedQuery<'a, super::DbBackend> {
+    let q = cases::table.into_boxed();
+    match scope {
+        Scope::All => q,
+        Scope::Bureau(b) => q.filter(
+            cases::lead_bureau
+                .eq(b.clone())
+                .or(cases::co_bureaus.like(format!("%,{b},%"))),
+        ),
+        Scope::District(d) => q.filter(cases::district.eq(d.clone())),
+    }
+}
+
+/// Newest first, within what the scope may see.
+pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
+    let mut q = scoped(scope);
+    if let Some(s) = &f.status {
+        q = q.filter(cases::status.eq(s.clone()));
+    }
+    if let Some(b) = &f.bureau {
+        q = q.filter(
+            cases::lead_bureau
+                .eq(b.clone())
+                .or(cases::co_bureaus.like(format!("%,{b},%"))),
+        );
+    }
+    if let Some(d) = &f.district {
+        q = q.filter(cases::district.eq(d.clone()));
+    }
+    if let Some(i) = &f.industry {
+        q = q.filter(cases::industry.eq(i.clone()));
+    }
+    if let Some(text) = f.q.as_deref().filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(text);
+        let matching = tips::table
+            .filter(
+                tips::description
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(tips::enterprise_name.like(pattern).escape('\\')),
+            )
+            .select(tips::case_id);
+        q = q.filter(cases::id.nullable().eq_any(matching));
+    }
+    if let Some(id) = f.before_id {
+        q = q.filter(cases::id.lt(id));
+    }
+    q.order(cases::id.desc()).limit(f.limit).load(conn)
+}
+
+/// One case, if the scope may see it.
+pub fn get(conn: &mut DbConnection, scope: &Scope, id: i64) -> QueryResult<Option<CaseRow>> {
+    scoped(scope)
+        .filter(cases::id.eq(id))
+        .first(conn)
+        .optional()
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct CaseTip {
+    pub id: i64,
+    pub source: String,
+    pub description: String,
+    pub enterprise_name: Option<String>,
+    pub enterprise_credit_code: Option<String>,
+    pub address: Option<String>,
+    pub district: Option<String>,
+    pub industry: Option<String>,
+    pub dimensions: String,
+    pub occurred_on: Option<chrono::NaiveDate>,
+    pub has_contact: bool,
+    pub routing: Option<String>,
+    pub received_at: NaiveDateTime,
+}
+
+pub fn tips_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseTip>> {
+    tips::table
+        .filter(tips::case_id.eq(case_id))
+        .order(tips::id.asc())
+        .select((
+            tips::id,
+            tips::source,
+            tips::description,
+            tips::enterprise_name,
+            tips::enterprise_credit_code,
+            tips::address,
+            tips::district,
+            tips::industry,
+            tips::dimensions,
+            tips::occurred_on,
+            tips::contact_sealed.is_not_null(),
+            tips::routing,
+            tips::received_at,
+        ))
+        .load(conn)
+}

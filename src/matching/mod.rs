@@ -1,0 +1,226 @@
+//! Linking a tip to the enterprise it is about. Pure: the caller loads the
+//! registry (`EnterpriseRecord`s) into an `EnterpriseIndex`, keeps it current
+//! with `upsert`/`remove`, and stores the `MatchResult` as JSON.
+//!
+//! - `normalize`: names to their distinguishing part (places, forms stripped,
+//!   branches kept);
+//! - `index`: character-bigram inverted index over names and aliases;
+//! - `score`: candidate scoring, threshold and ambiguity rules;
+//! - `gazetteer`: the place and industry vocabularies (data, replaceable);
+//! - `synth`: deterministic synthetic registries for tests and benches.
+
+pub mod gazetteer;
+pub mod index;
+pub mod normalize;
+pub mod score;
+pub mod synth;
+
+use serde::{Deserialize, Serialize};
+
+pub use gazetteer::{IndustrySpec, RegionLevel, RegionSpec};
+pub use index::EnterpriseIndex;
+pub use normalize::{NormalizedName, Normalizer};
+
+/// One enterprise as the registry holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnterpriseRecord {
+    pub id: i64,
+    pub credit_code: String,
+    pub name: String,
+    /// Former names and other names people use.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Key, Chinese name or division code; resolved through `MatchConfig::regions`.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// Key or Chinese name; resolved through `MatchConfig::industries`.
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// What a tip says about the enterprise. Every field is optional but `text`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchQuery {
+    /// The free description; searched for credit codes and, when
+    /// `enterprise_name` is missing or finds nothing, for a name.
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub enterprise_name: Option<String>,
+    #[serde(default)]
+    pub credit_code: Option<String>,
+    #[serde(default)]
+    pub district: Option<String>,
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// Why a candidate scored what it did, for the dispatcher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// The tip gives this enterprise's credit code (field or text).
+    CreditCode {
+        code: String,
+    },
+    /// The registered name (or alias) equals the tip's, character for character.
+    ExactFullName,
+    /// The normalised name equals the tip's.
+    ExactName,
+    /// Same trade name (宏达 in 宏达钢铁 and 宏达钢厂) and same industry.
+    SameBrand,
+    /// A business word in the tip's name was read as a typo (淘瓷 → 陶瓷).
+    TypoCorrected {
+        from: String,
+        to: String,
+    },
+    /// IDF-weighted bigram similarity of names, 0–1.
+    NameSimilarity {
+        value: f64,
+        matched: String,
+    },
+    /// The name was found in the tip's text rather than a name field.
+    NameInText {
+        coverage: f64,
+        matched: String,
+    },
+    /// One side names a branch (分公司) the other does not.
+    BranchMismatch,
+    DistrictAgrees,
+    CityAgrees,
+    PlaceConflicts,
+    IndustryAgrees,
+    IndustryConflicts,
+    AddressSimilarity {
+        value: f64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub enterprise_id: i64,
+    pub credit_code: String,
+    pub name: String,
+    /// Confidence, 0–1.
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchMethod {
+    CreditCode,
+    Name,
+    Text,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchResult {
+    /// The enterprise, when one candidate is above the threshold and clearly
+    /// ahead of the next; `None` rather than a guess.
+    pub best: Option<Candidate>,
+    /// Up to `MatchConfig::max_candidates` (5), best first, for the dispatcher.
+    pub candidates: Vec<Candidate>,
+    pub method: MatchMethod,
+}
+
+/// Score weights and thresholds. The defaults were tuned on
+/// tests/data/matching_variants.toml against a 100,000-firm registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScoreWeights {
+    /// Below this confidence there is no best match.
+    pub threshold: f64,
+    /// The best must lead the next enterprise by this much.
+    pub margin: f64,
+    pub exact_full_name: f64,
+    pub exact_name: f64,
+    pub same_brand: f64,
+    pub branch_mismatch: f64,
+    pub same_district: f64,
+    pub same_city: f64,
+    pub place_conflict: f64,
+    pub same_industry: f64,
+    pub industry_conflict: f64,
+    /// Multiplies the address bigram similarity (0–1).
+    pub address: f64,
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        ScoreWeights {
+            threshold: 0.6,
+            margin: 0.05,
+            exact_full_name: 0.1,
+            exact_name: 0.1,
+            same_brand: 0.1,
+            branch_mismatch: 0.45,
+            same_district: 0.1,
+            same_city: 0.04,
+            place_conflict: 0.35,
+            same_industry: 0.05,
+            industry_conflict: 0.15,
+            address: 0.1,
+        }
+    }
+}
+
+/// Everything policy-like the matcher reads: vocabularies and weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MatchConfig {
+    pub regions: Vec<RegionSpec>,
+    pub industries: Vec<IndustrySpec>,
+    pub org_forms: Vec<String>,
+    pub branch_suffixes: Vec<String>,
+    /// Business words that are not a name on their own (塑料, 五金); with
+    /// the industry words they stop a place being stripped (光明塑料).
+    pub generic_words: Vec<String>,
+    pub weights: ScoreWeights,
+    pub max_candidates: usize,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig {
+            regions: gazetteer::default_regions(),
+            industries: gazetteer::default_industries(),
+            org_forms: normalize::DEFAULT_ORG_FORMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            branch_suffixes: normalize::DEFAULT_BRANCH_SUFFIXES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            generic_words: normalize::DEFAULT_GENERIC_WORDS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            weights: ScoreWeights::default(),
+            max_candidates: 5,
+        }
+    }
+}
+
+impl MatchConfig {
+    pub fn normalizer(&self) -> Normalizer {
+        let industries = gazetteer::IndustryTable::new(&self.industries);
+        let generic: Vec<String> = industries
+            .words()
+            .map(str::to_string)
+            .chain(self.generic_words.iter().cloned())
+            .collect();
+        Normalizer::new(
+            gazetteer::RegionTable::new(&self.regions),
+            &self.org_forms,
+            &self.branch_suffixes,
+            generic,
+        )
+    }
+}

@@ -1,0 +1,336 @@
+//! Routing a tip at intake: dimensions, industry, district, Table 5 findings
+//! and the lead and co-handling bureaus, with an explanation of what fired.
+//!
+//! Pure code over a loaded [`Pack`]: no database, no I/O. Build a [`Router`]
+//! once per pack (it compiles the pack's word lists) and call
+//! [`Router::route`] per tip.
+mod classify;
+mod district;
+pub mod figures;
+mod industry;
+mod lexicon;
+mod matrix;
+mod table5;
+
+#[cfg(test)]
+mod accuracy_tests;
+#[cfg(test)]
+mod cross_pack_tests;
+
+use serde::{Deserialize, Serialize};
+
+pub use figures::{Bound, Figure};
+
+use crate::jurisdiction::{Comparison, Pack, Quantity};
+use crate::text::fold;
+
+/// What routing reads from a tip: the reporter's words and the optional
+/// structured fields (keys, Chinese names or division codes).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TipInput {
+    pub description: String,
+    #[serde(default)]
+    pub enterprise_name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub district: Option<String>,
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub dimensions: Vec<String>,
+}
+
+/// The routing proposal a dispatcher confirms; stored as JSON with the case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutingProposal {
+    /// Dimension keys, the primary (leading) one first, then by pack priority.
+    pub dimensions: Vec<String>,
+    pub industry: Option<String>,
+    pub district: Option<String>,
+    pub lead_bureau: Option<String>,
+    pub co_bureaus: Vec<String>,
+    /// Table 5 findings (the case API's `obsolete_findings`).
+    pub findings: Vec<Finding>,
+    pub explanation: Vec<Explanation>,
+}
+
+impl RoutingProposal {
+    /// The Table 5 verdict for the tip: Some(true) when any finding is
+    /// obsolete, Some(false) when findings exist but none is, None otherwise.
+    pub fn obsolete(&self) -> Option<bool> {
+        (!self.findings.is_empty()).then(|| self.findings.iter().any(|f| f.obsolete))
+    }
+}
+
+/// A Table 5 rule checked against the tip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub citation: String,
+    pub industry: String,
+    /// Dimension the rule belongs to (technology, or ditiaogang).
+    pub dimension: String,
+    /// The equipment word the finding is about, as found in the tip.
+    pub equipment: String,
+    /// Quantity of the first condition; None for equipment obsolete as such.
+    pub quantity: Option<Quantity>,
+    pub figure: Option<Figure>,
+    pub threshold: Option<ThresholdSpec>,
+    /// Every condition with its figure (more than one for 幅宽 … 并且车速 …).
+    pub conditions: Vec<ConditionCheck>,
+    pub obsolete: bool,
+    /// The exception word that exempts the equipment, if any.
+    pub exception: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdSpec {
+    pub comparison: Comparison,
+    pub value: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionCheck {
+    pub quantity: Quantity,
+    pub figure: Figure,
+    pub threshold: ThresholdSpec,
+    pub holds: bool,
+}
+
+/// Which step of routing a line of explanation belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Field,
+    Dimension,
+    Industry,
+    District,
+    Figure,
+    Table5,
+    Route,
+}
+
+/// One thing that fired: the words or figure matched and what it points to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub step: Step,
+    pub matched: String,
+    pub points_to: Option<String>,
+    pub note: String,
+}
+
+/// A pack's routing rules, compiled once.
+pub struct Router {
+    pack: Pack,
+    classifier: classify::Classifier,
+    industries: industry::IndustryMatcher,
+    districts: district::DistrictMatcher,
+    table5: table5::Table5Checker,
+    routes: matrix::RouteMatcher,
+}
+
+impl Router {
+    pub fn new(pack: &Pack) -> Router {
+        Router {
+            classifier: classify::Classifier::new(pack),
+            industries: industry::IndustryMatcher::new(pack),
+            districts: district::DistrictMatcher::new(pack),
+            table5: table5::Table5Checker::new(pack),
+            routes: matrix::RouteMatcher::new(pack),
+            pack: pack.clone(),
+        }
+    }
+
+    pub fn pack(&self) -> &Pack {
+        &self.pack
+    }
+
+    /// Route one tip.
+    pub fn route(&self, tip: &TipInput) -> RoutingProposal {
+        let mut explain = Vec::new();
+        let description = fold(&tip.description);
+        let name = tip.enterprise_name.as_deref().map(fold).unwrap_or_default();
+        let address = tip.address.as_deref().map(fold).unwrap_or_default();
+        let text = format!("{description}\n{name}\n{address}");
+
+        let industry = self.industry(tip, &text, &mut explain);
+        let findings = self.table5.check(&text, industry.as_deref(), &mut explain);
+        let dimensions = self.dimensions(tip, &text, &findings, &mut explain);
+        let district = self.district(tip, [&address, &name, &description], &mut explain);
+        let (lead_bureau, co_bureaus) =
+            self.routes
+                .choose(&dimensions, industry.as_deref(), &text, &mut explain);
+
+        RoutingProposal {
+            dimensions,
+            industry,
+            district,
+            lead_bureau,
+            co_bureaus,
+            findings,
+            explanation: explain,
+        }
+    }
+
+    fn industry(
+        &self,
+        tip: &TipInput,
+        text: &str,
+        explain: &mut Vec<Explanation>,
+    ) -> Option<String> {
+        if let Some(field) = tip.industry.as_deref().filter(|s| !s.trim().is_empty()) {
+            if let Some(i) = self.pack.resolve_industry(field) {
+                explain.push(Explanation {
+                    step: Step::Field,
+                    matched: field.to_string(),
+                    points_to: Some(i.key.clone()),
+                    note: "industry given by the reporter".into(),
+                });
+                return Some(i.key.clone());
+            }
+            explain.push(Explanation {
+                step: Step::Field,
+                matched: field.to_string(),
+                points_to: None,
+                note: "industry field not known to the pack; inferred from the text".into(),
+            });
+        }
+        let inferred = self.industries.infer(text)?;
+        explain.push(Explanation {
+            step: Step::Industry,
+            matched: inferred.words.join("、"),
+            points_to: Some(inferred.key.clone()),
+            note: format!("score {}", inferred.score),
+        });
+        Some(inferred.key)
+    }
+
+    fn dimensions(
+        &self,
+        tip: &TipInput,
+        text: &str,
+        findings: &[Finding],
+        explain: &mut Vec<Explanation>,
+    ) -> Vec<String> {
+        let pack = &self.pack;
+        let mut fired: Vec<String> = Vec::new();
+        for d in &tip.dimensions {
+            match pack.dimension(d.trim()) {
+                Some(dim) => {
+                    fired.push(dim.key.clone());
+                    explain.push(Explanation {
+                        step: Step::Field,
+                        matched: d.clone(),
+                        points_to: Some(dim.key.clone()),
+                        note: "dimension given by the reporter".into(),
+                    });
+                }
+                None => explain.push(Explanation {
+                    step: Step::Field,
+                    matched: d.clone(),
+                    points_to: None,
+                    note: "dimension not known to the pack; ignored".into(),
+                }),
+            }
+        }
+        let evidence = self.classifier.evidence(text);
+        for d in &pack.dimensions {
+            let ev: Vec<_> = evidence.iter().filter(|e| e.dimension == d.key).collect();
+            let score: u32 = ev.iter().map(|e| e.weight).sum();
+            if score == 0 {
+                continue;
+            }
+            let fires = score >= pack.routing.min_score;
+            explain.push(Explanation {
+                step: Step::Dimension,
+                matched: ev
+                    .iter()
+                    .map(|e| format!("{}({})", e.matched, e.rule_id))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                points_to: Some(d.key.clone()),
+                note: format!(
+                    "score {score}{}",
+                    if fires {
+                        ""
+                    } else {
+                        ", below the pack's minimum"
+                    }
+                ),
+            });
+            if fires && !fired.contains(&d.key) {
+                fired.push(d.key.clone());
+            }
+        }
+        for f in findings.iter().filter(|f| f.obsolete) {
+            if !fired.contains(&f.dimension) {
+                fired.push(f.dimension.clone());
+                explain.push(Explanation {
+                    step: Step::Dimension,
+                    matched: f.equipment.clone(),
+                    points_to: Some(f.dimension.clone()),
+                    note: format!("Table 5 rule {} finds obsolete equipment", f.rule_id),
+                });
+            }
+        }
+        if fired.is_empty() {
+            let fb = pack.routing.fallback_dimension.clone();
+            explain.push(Explanation {
+                step: Step::Dimension,
+                matched: String::new(),
+                points_to: Some(fb.clone()),
+                note: "no dimension fired; the pack's fallback".into(),
+            });
+            fired.push(fb);
+        }
+        let rank = |k: &String| {
+            pack.routing
+                .priority
+                .iter()
+                .position(|p| p == k)
+                .unwrap_or(usize::MAX)
+        };
+        fired.sort_by_key(rank);
+        fired
+    }
+
+    fn district(
+        &self,
+        tip: &TipInput,
+        texts: [&str; 3],
+        explain: &mut Vec<Explanation>,
+    ) -> Option<String> {
+        if let Some(field) = tip.district.as_deref().filter(|s| !s.trim().is_empty()) {
+            let found = self.pack.resolve_district(field);
+            explain.push(Explanation {
+                step: Step::Field,
+                matched: field.to_string(),
+                points_to: found.map(|d| d.key.clone()),
+                note: match found {
+                    Some(_) => "district given by the reporter".into(),
+                    None => "district field not known to the pack; inferred from the text".into(),
+                },
+            });
+            if let Some(d) = found {
+                return Some(d.key.clone());
+            }
+        }
+        for (text, source) in texts
+            .iter()
+            .zip(["address", "enterprise name", "description"])
+        {
+            if let Some((key, word)) = self.districts.find(text) {
+                explain.push(Explanation {
+                    step: Step::District,
+                    matched: word,
+                    points_to: Some(key.clone()),
+                    note: format!("place named in the {source}"),
+                });
+                return Some(key);
+            }
+        }
+        None
+    }
+}

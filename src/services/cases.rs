@@ -1,0 +1,161 @@
+//! Reading cases as staff: the queue and one case, each within what the
+//! reader's role may see. A case outside that scope is simply not found.
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::ServiceError;
+use crate::db::cases::{self, CaseFilter, CaseRow};
+use crate::db::{DbError, audit};
+use crate::domain::role::Scope;
+use crate::routing::{Finding, RoutingProposal};
+use crate::state::AppState;
+
+pub const MAX_LIMIT: i64 = 500;
+pub const DEFAULT_LIMIT: i64 = 50;
+
+#[derive(Debug, Serialize)]
+pub struct EnterpriseRef {
+    pub credit_code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub status: String,
+    pub enterprise: Option<EnterpriseRef>,
+    pub industry: Option<String>,
+    pub district: Option<String>,
+    pub dimensions: Vec<String>,
+    pub lead_bureau: Option<String>,
+    pub co_bureaus: Vec<String>,
+    pub tip_count: i32,
+    pub first_seen_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    /// Pass back as `cursor` for the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TipView {
+    pub id: i64,
+    pub source: String,
+    pub description: String,
+    pub enterprise_name: Option<String>,
+    pub enterprise_credit_code: Option<String>,
+    pub address: Option<String>,
+    pub district: Option<String>,
+    pub industry: Option<String>,
+    pub dimensions: Vec<String>,
+    pub occurred_on: Option<chrono::NaiveDate>,
+    pub has_contact: bool,
+    pub received_at: NaiveDateTime,
+    /// This tip's own routing proposal, with its explanation.
+    pub routing: Option<RoutingProposal>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    /// Table 5 findings of the case's routing.
+    pub obsolete_findings: Vec<Finding>,
+    /// The routing proposal the case was opened with, and why.
+    pub routing: Option<RoutingProposal>,
+    pub tips: Vec<TipView>,
+    pub deadlines: Vec<serde_json::Value>,
+    pub history: Vec<audit::AuditEntry>,
+}
+
+fn split_keys(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn summary(row: &CaseRow) -> CaseSummary {
+    CaseSummary {
+        id: row.id,
+        status: row.status.clone(),
+        enterprise: None,
+        industry: row.industry.clone(),
+        district: row.district.clone(),
+        dimensions: split_keys(&row.dimensions),
+        lead_bureau: row.lead_bureau.clone(),
+        co_bureaus: cases::co_bureaus_list(&row.co_bureaus),
+        tip_count: row.tip_count,
+        first_seen_at: row.first_seen_at,
+        last_seen_at: row.last_seen_at,
+    }
+}
+
+pub async fn list(
+    state: &AppState,
+    scope: Scope,
+    mut filter: CaseFilter,
+) -> Result<CasePage, ServiceError> {
+    filter.limit = filter.limit.clamp(1, MAX_LIMIT);
+    let limit = filter.limit;
+    state
+        .db
+        .read(move |conn| -> Result<CasePage, ServiceError> {
+            let rows = cases::list(conn, &scope, &filter).map_err(DbError::from)?;
+            let next = (rows.len() as i64 == limit)
+                .then(|| rows.last().map(|r| r.id.to_string()))
+                .flatten();
+            Ok(CasePage {
+                items: rows.iter().map(summary).collect(),
+                next,
+            })
+        })
+        .await
+}
+
+pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetail, ServiceError> {
+    state
+        .db
+        .read(move |conn| -> Result<CaseDetail, ServiceError> {
+            let row = cases::get(conn, &scope, id)?.ok_or(ServiceError::NotFound)?;
+            let routing: Option<RoutingProposal> = serde_json::from_str(&row.routing).ok();
+            let tips = cases::tips_of(conn, id)?
+                .into_iter()
+                .map(|t| TipView {
+                    id: t.id,
+                    source: t.source,
+                    description: t.description,
+                    enterprise_name: t.enterprise_name,
+                    enterprise_credit_code: t.enterprise_credit_code,
+                    address: t.address,
+                    district: t.district,
+                    industry: t.industry,
+                    dimensions: split_keys(&t.dimensions),
+                    occurred_on: t.occurred_on,
+                    has_contact: t.has_contact,
+                    received_at: t.received_at,
+                    routing: t
+                        .routing
+                        .as_deref()
+                        .and_then(|r| serde_json::from_str(r).ok()),
+                })
+                .collect();
+            let history = audit::for_subject(conn, &format!("case:{id}"))?;
+            Ok(CaseDetail {
+                summary: summary(&row),
+                obsolete_findings: routing
+                    .as_ref()
+                    .map(|r| r.findings.clone())
+                    .unwrap_or_default(),
+                routing,
+                tips,
+                deadlines: Vec::new(),
+                history,
+            })
+        })
+        .await
+}
