@@ -34,11 +34,27 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Jurisdiction packs: check one, show its routing matrix, list them.
+    #[command(subcommand)]
+    Pack(PackCommand),
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
         pack: String,
     },
+}
+
+#[derive(Subcommand)]
+enum PackCommand {
+    /// Check a pack folder; every problem is printed as file:line: message.
+    Check { dir: std::path::PathBuf },
+    /// Print the routing matrix (dimension × industry → lead + co-bureaus).
+    Show {
+        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
+        pack: String,
+    },
+    /// List the packs compiled into this binary.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -108,6 +124,7 @@ fn main() -> std::process::ExitCode {
             db.migrate()?;
             tipline::cli::user(&db, cmd.into())
         }),
+        Some(Command::Pack(cmd)) => pack_command(cmd),
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;
@@ -121,6 +138,36 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn pack_command(cmd: PackCommand) -> anyhow::Result<()> {
+    use tipline::jurisdiction;
+    match cmd {
+        PackCommand::Check { dir } => match jurisdiction::load_dir(&dir) {
+            Ok(pack) => {
+                println!("{}: ok ({})", dir.display(), pack.meta.name);
+                Ok(())
+            }
+            Err(errors) => {
+                for e in &errors {
+                    println!("{}/{e}", dir.display());
+                }
+                anyhow::bail!("{} problem(s) in {}", errors.len(), dir.display())
+            }
+        },
+        PackCommand::Show { pack } => {
+            let pack = startup::load_pack(&pack)?;
+            println!("{} — {}", pack.meta.key, pack.meta.name);
+            print!("{}", pack.render_matrix());
+            Ok(())
+        }
+        PackCommand::List => {
+            for name in jurisdiction::embedded_pack_names() {
+                println!("{name}");
+            }
+            Ok(())
         }
     }
 }
