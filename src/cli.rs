@@ -138,6 +138,47 @@ pub fn user(db: &Db, action: UserAction) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `tipline enterprises import FILE.csv`: stream the file with a progress
+/// bar, then report imported, updated and rejected rows with line numbers.
+pub fn import_enterprises(
+    db: &Db,
+    pack: &crate::jurisdiction::Pack,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(len).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {elapsed} eta {eta}",
+        )
+        .expect("a valid template"),
+    );
+    let started = std::time::Instant::now();
+    let report = crate::services::registry::import_csv(
+        db,
+        pack,
+        std::io::BufReader::with_capacity(1 << 20, f),
+        "cli",
+        |bytes| bar.set_position(bytes),
+    )?;
+    bar.finish_and_clear();
+    for w in &report.warnings {
+        println!("warning: line {}: {}", w.line, w.reason);
+    }
+    for r in &report.rejected {
+        println!("rejected: line {}: {}", r.line, r.reason);
+    }
+    println!(
+        "imported {}, updated {}, rejected {}, flagged {} in {:.1} s",
+        report.imported,
+        report.updated,
+        report.rejected.len(),
+        report.warnings.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn set_disabled(db: &Db, username: &str, disabled: bool) -> anyhow::Result<()> {
     db.write_tx(|conn| -> anyhow::Result<()> {
         let Some(user) = users::by_username(conn, username)? else {

@@ -34,11 +34,25 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The enterprise registry.
+    #[command(subcommand)]
+    Enterprises(EnterprisesCommand),
     /// Jurisdiction packs: check one, show its routing matrix, list them.
     #[command(subcommand)]
     Pack(PackCommand),
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
+        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
+        pack: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum EnterprisesCommand {
+    /// Import or update enterprises from a CSV with the header
+    /// credit_code,name,address,district,industry (extra columns ignored).
+    Import {
+        file: std::path::PathBuf,
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
         pack: String,
     },
@@ -125,6 +139,13 @@ fn main() -> std::process::ExitCode {
             tipline::cli::user(&db, cmd.into())
         }),
         Some(Command::Pack(cmd)) => pack_command(cmd),
+        Some(Command::Enterprises(EnterprisesCommand::Import { file, pack })) => {
+            startup::connect(&cli.db).and_then(|db| {
+                db.migrate()?;
+                let pack = startup::load_pack(&pack)?;
+                tipline::cli::import_enterprises(&db, &pack, &file)
+            })
+        }
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;

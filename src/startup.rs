@@ -9,9 +9,11 @@ use crate::config::{DbArgs, SecretArgs, ServeArgs};
 use crate::db::{Db, reference};
 use crate::http::limiter::RateLimiter;
 use crate::jurisdiction::{self, Pack};
+use crate::matching::MatchConfig;
 use crate::metrics::Metrics;
 use crate::routing::Router;
 use crate::secrets::Secrets;
+use crate::services::live_index::LiveIndex;
 use crate::state::AppState;
 
 /// Connect to the database; a wrong URL fails here with the database's own message.
@@ -53,9 +55,13 @@ pub fn prepare(
     }
     seed(&db, &pack)?;
     let secrets = secrets(secret_args)?;
+    let registry = Arc::new(LiveIndex::load(&db, MatchConfig::default())?);
+    tracing::info!(enterprises = registry.len(), "enterprise index built");
+    registry.watch(db.clone(), Duration::from_secs(2));
     Ok(AppState {
         db,
         router: Arc::new(Router::new(&pack)),
+        registry,
         pack: Arc::new(pack),
         secrets: Arc::new(secrets),
         lookup_limiter: Arc::new(RateLimiter::new(

@@ -8,6 +8,7 @@ use crate::jurisdiction::Pack;
 use crate::metrics::Metrics;
 use crate::routing::Router;
 use crate::secrets::Secrets;
+use crate::services::live_index::LiveIndex;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +16,8 @@ pub struct AppState {
     pub pack: Arc<Pack>,
     /// The pack's word lists and rules, compiled once.
     pub router: Arc<Router>,
+    /// The enterprise registry's match index, kept current (live_index.rs).
+    pub registry: Arc<LiveIndex>,
     pub secrets: Arc<Secrets>,
     pub lookup_limiter: Arc<RateLimiter>,
     pub metrics: Arc<Metrics>,

@@ -16,6 +16,9 @@ pub struct NewCase<'a> {
     /// Already in the stored form `,a,b,` (see [`co_bureaus_column`]).
     pub co_bureaus: &'a str,
     pub routing: &'a str,
+    pub enterprise_id: Option<i64>,
+    pub candidates: &'a str,
+    pub place_key: Option<&'a str>,
     pub at: NaiveDateTime,
 }
 
@@ -51,9 +54,63 @@ pub fn insert(conn: &mut DbConnection, c: &NewCase<'_>) -> QueryResult<i64> {
             cases::last_seen_at.eq(c.at),
             cases::created_at.eq(c.at),
             cases::updated_at.eq(c.at),
+            cases::enterprise_id.eq(c.enterprise_id),
+            cases::candidates.eq(c.candidates),
+            cases::place_key.eq(c.place_key),
         ))
         .returning(cases::id)
         .get_result(conn)
+}
+
+/// Statuses after which a new tip opens a new case.
+pub const FINAL_STATUSES: [&str; 1] = ["closed"];
+
+/// Open cases about one enterprise: (id, dimensions), newest first.
+pub fn open_for_enterprise(
+    conn: &mut DbConnection,
+    enterprise_id: i64,
+) -> QueryResult<Vec<(i64, String)>> {
+    cases::table
+        .filter(cases::enterprise_id.eq(enterprise_id))
+        .filter(cases::status.ne_all(FINAL_STATUSES))
+        .order(cases::id.desc())
+        .select((cases::id, cases::dimensions))
+        .load(conn)
+}
+
+/// Recent open cases without an enterprise, in one district (or none):
+/// (id, dimensions, place key), newest first.
+pub fn open_by_place(
+    conn: &mut DbConnection,
+    district: Option<&str>,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(i64, String, Option<String>)>> {
+    let mut q = cases::table
+        .filter(cases::enterprise_id.is_null())
+        .filter(cases::place_key.is_not_null())
+        .filter(cases::status.ne_all(FINAL_STATUSES))
+        .filter(cases::last_seen_at.ge(since))
+        .into_boxed();
+    q = match district {
+        Some(d) => q.filter(cases::district.eq(d.to_string())),
+        None => q.filter(cases::district.is_null()),
+    };
+    q.order(cases::id.desc())
+        .limit(50)
+        .select((cases::id, cases::dimensions, cases::place_key))
+        .load(conn)
+}
+
+/// One more tip joined the case.
+pub fn add_tip(conn: &mut DbConnection, case_id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(cases::table.find(case_id))
+        .set((
+            cases::tip_count.eq(cases::tip_count + 1),
+            cases::last_seen_at.eq(at),
+            cases::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn attach_tip(conn: &mut DbConnection, tip_id: i64, case_id: i64) -> QueryResult<()> {
@@ -78,6 +135,10 @@ pub struct CaseRow {
     pub last_seen_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub enterprise_id: Option<i64>,
+    /// Match candidates kept for the dispatcher (JSON).
+    pub candidates: String,
+    pub place_key: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -174,6 +235,7 @@ pub struct CaseTip {
     pub has_contact: bool,
     pub routing: Option<String>,
     pub received_at: NaiveDateTime,
+    pub enterprise_id: Option<i64>,
 }
 
 pub fn tips_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseTip>> {
@@ -194,6 +256,7 @@ pub fn tips_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseTip
             tips::contact_sealed.is_not_null(),
             tips::routing,
             tips::received_at,
+            tips::enterprise_id,
         ))
         .load(conn)
 }

@@ -6,13 +6,14 @@
 
 pub mod audit;
 pub mod cases;
+pub mod enterprises;
 mod pool;
 pub mod reference;
 pub mod schema;
 pub mod tips;
 pub mod users;
 
-pub use pool::{Backend, Db, DbBackend, DbConnection, DbError, DbUrl};
+pub use pool::{Backend, Db, DbBackend, DbConnection, DbError, DbUrl, lock_in_transaction};
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 

@@ -139,6 +139,17 @@ pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
 type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
+/// Serialise writers that decide on the same thing (e.g. "is there an open
+/// case for this enterprise?") until the transaction ends. PostgreSQL only:
+/// SQLite write transactions are already serial (`BEGIN IMMEDIATE`).
+pub fn lock_in_transaction(conn: &mut DbConnection, space: i32, key: i64) -> QueryResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        let key = (key ^ (key >> 32)) as i32;
+        c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})"))?;
+    }
+    Ok(())
+}
+
 /// The pools of one process. On SQLite, writes go through a pool of one
 /// connection (more only adds lock waits, STACK.md) and reads through their
 /// own pool, which WAL lets run beside the writer. On PostgreSQL both are the
@@ -245,6 +256,22 @@ impl Db {
     {
         let db = self.clone();
         actix_web::rt::task::spawn_blocking(move || db.write_tx(f))
+            .await
+            .map_err(|_| E::from(DbError::Canceled))?
+    }
+
+    /// Run `f` on a blocking thread with the pools at hand, for work that
+    /// mixes computation and transactions.
+    pub async fn blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Db) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::rt::task::spawn_blocking(move || f(&db))
             .await
             .map_err(|_| E::from(DbError::Canceled))?
     }

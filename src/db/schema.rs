@@ -66,6 +66,8 @@ diesel::table! {
         updated_at -> Timestamp,
         case_id -> Nullable<BigInt>,
         routing -> Nullable<Text>,
+        enterprise_id -> Nullable<BigInt>,
+        matching -> Nullable<Text>,
     }
 }
 
@@ -129,6 +131,35 @@ diesel::table! {
         last_seen_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        enterprise_id -> Nullable<BigInt>,
+        candidates -> Text,
+        place_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    enterprises (id) {
+        id -> BigInt,
+        credit_code -> Text,
+        credit_code_valid -> Bool,
+        name -> Text,
+        former_names -> Text,
+        aliases -> Text,
+        address -> Nullable<Text>,
+        district -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        status -> Text,
+        list_status -> Text,
+        rev -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registry_version (id) {
+        id -> BigInt,
+        version -> BigInt,
     }
 }
 
@@ -146,6 +177,7 @@ diesel::table! {
 diesel::joinable!(tip_updates -> tips (tip_id));
 diesel::joinable!(tips -> cases (case_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(cases -> enterprises (enterprise_id));
 diesel::joinable!(tip_messages -> tips (tip_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -161,4 +193,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     cases,
     audit_log,
+    enterprises,
+    registry_version,
 );

@@ -23,6 +23,9 @@ pub struct NewTip<'a> {
     pub case_id: Option<i64>,
     /// The routing proposal for this tip, as JSON.
     pub routing: Option<&'a str>,
+    pub enterprise_id: Option<i64>,
+    /// The match result for this tip, as JSON.
+    pub matching: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, t: &NewTip<'_>) -> QueryResult<i64> {
@@ -44,6 +47,8 @@ pub fn insert(conn: &mut DbConnection, t: &NewTip<'_>) -> QueryResult<i64> {
             tips::updated_at.eq(t.received_at),
             tips::case_id.eq(t.case_id),
             tips::routing.eq(t.routing),
+            tips::enterprise_id.eq(t.enterprise_id),
+            tips::matching.eq(t.matching),
         ))
         .returning(tips::id)
         .get_result(conn)

@@ -3,6 +3,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use validator::Validate;
 
+use super::credit_code::CreditCode;
 use super::errors::FieldErrors;
 use crate::jurisdiction::Pack;
 
@@ -201,12 +202,18 @@ impl TipInput {
                 }
             },
         };
-        let credit_code = clean(input.enterprise_credit_code).map(|c| c.to_ascii_uppercase());
-        if let Some(code) = &credit_code {
-            if let Err(e) = crate::domain::credit_code_check(code) {
-                errors.add("enterprise_credit_code", e.0, e.1);
-            }
-        }
+        // Well formed is enough here: registries hold real codes whose check
+        // character fails, and a reporter copying one must not be refused.
+        let credit_code = match clean(input.enterprise_credit_code) {
+            None => None,
+            Some(c) => match CreditCode::parse_lenient(&c) {
+                Ok(code) => Some(code.as_str().to_string()),
+                Err(e) => {
+                    errors.add("enterprise_credit_code", &e.zh(), &e.en());
+                    None
+                }
+            },
+        };
         if !errors.is_empty() {
             return Err(errors);
         }

@@ -1,5 +1,6 @@
 //! HTTP handlers, thin: parse → call a service → render.
 
+pub mod admin_api;
 pub mod api;
 pub mod assets;
 pub mod body;
@@ -29,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/session", web::delete().to(staff_api::logout))
         .route("/api/v1/cases", web::get().to(staff_api::list_cases))
         .route("/api/v1/cases/{id}", web::get().to(staff_api::get_case))
+        .route(
+            "/api/v1/enterprises/import",
+            web::post().to(admin_api::import_enterprises),
+        )
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics));

@@ -5,8 +5,11 @@ use serde::Serialize;
 
 use super::ServiceError;
 use crate::db::cases::{self, CaseFilter, CaseRow};
-use crate::db::{DbError, audit};
+use std::collections::HashMap;
+
+use crate::db::{DbError, audit, enterprises};
 use crate::domain::role::Scope;
+use crate::matching::Candidate;
 use crate::routing::{Finding, RoutingProposal};
 use crate::state::AppState;
 
@@ -55,6 +58,8 @@ pub struct TipView {
     pub occurred_on: Option<chrono::NaiveDate>,
     pub has_contact: bool,
     pub received_at: NaiveDateTime,
+    /// The enterprise this tip was matched to, if any.
+    pub enterprise_id: Option<i64>,
     /// This tip's own routing proposal, with its explanation.
     pub routing: Option<RoutingProposal>,
 }
@@ -65,6 +70,8 @@ pub struct CaseDetail {
     pub summary: CaseSummary,
     /// Table 5 findings of the case's routing.
     pub obsolete_findings: Vec<Finding>,
+    /// Enterprises the first tip may be about, best first, for the dispatcher.
+    pub candidates: Vec<Candidate>,
     /// The routing proposal the case was opened with, and why.
     pub routing: Option<RoutingProposal>,
     pub tips: Vec<TipView>,
@@ -79,11 +86,26 @@ fn split_keys(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn summary(row: &CaseRow) -> CaseSummary {
+/// Credit code and name of each case's enterprise, in one query.
+fn enterprise_refs(
+    conn: &mut crate::db::DbConnection,
+    rows: &[CaseRow],
+) -> Result<HashMap<i64, EnterpriseRef>, DbError> {
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.enterprise_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(enterprises::names(conn, &ids)?
+        .into_iter()
+        .map(|(id, credit_code, name)| (id, EnterpriseRef { credit_code, name }))
+        .collect())
+}
+
+fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary {
     CaseSummary {
         id: row.id,
         status: row.status.clone(),
-        enterprise: None,
+        enterprise: row.enterprise_id.and_then(|id| refs.remove(&id)),
         industry: row.industry.clone(),
         district: row.district.clone(),
         dimensions: split_keys(&row.dimensions),
@@ -109,10 +131,9 @@ pub async fn list(
             let next = (rows.len() as i64 == limit)
                 .then(|| rows.last().map(|r| r.id.to_string()))
                 .flatten();
-            Ok(CasePage {
-                items: rows.iter().map(summary).collect(),
-                next,
-            })
+            let mut refs = enterprise_refs(conn, &rows)?;
+            let items = rows.iter().map(|r| summary(r, &mut refs)).collect();
+            Ok(CasePage { items, next })
         })
         .await
 }
@@ -138,6 +159,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                     occurred_on: t.occurred_on,
                     has_contact: t.has_contact,
                     received_at: t.received_at,
+                    enterprise_id: t.enterprise_id,
                     routing: t
                         .routing
                         .as_deref()
@@ -145,8 +167,10 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 })
                 .collect();
             let history = audit::for_subject(conn, &format!("case:{id}"))?;
+            let mut refs = enterprise_refs(conn, std::slice::from_ref(&row))?;
             Ok(CaseDetail {
-                summary: summary(&row),
+                candidates: serde_json::from_str(&row.candidates).unwrap_or_default(),
+                summary: summary(&row, &mut refs),
                 obsolete_findings: routing
                     .as_ref()
                     .map(|r| r.findings.clone())

@@ -1,20 +1,31 @@
-//! Intake: a checked tip is committed, with its first public update, before
-//! its receipt is handed back. Nothing acknowledged is lost.
-use chrono::NaiveDateTime;
+//! Intake: a checked tip is routed, matched to a known enterprise and placed
+//! in a case, and all of it is committed in one transaction before the
+//! receipt is handed back. Nothing acknowledged is lost.
+use chrono::{Duration, NaiveDateTime};
 
 use super::ServiceError;
-use crate::db::{self, cases, tips};
+use crate::db::{self, DbConnection, cases, tips};
+use crate::domain::place;
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::{TipDraft, TipInput};
 use crate::domain::tip_status::{TipSource, TipStatus};
+use crate::matching::{MatchQuery, MatchResult};
 use crate::routing::{self, RoutingProposal};
 use crate::state::AppState;
+
+/// Advisory-lock spaces for the grouping decision (PostgreSQL).
+const LOCK_ENTERPRISE: i32 = 1;
+const LOCK_PLACE: i32 = 2;
+/// How alike two addresses must be for tips without an enterprise to share a case.
+const PLACE_SIMILARITY: f64 = 0.75;
 
 /// What the reporter gets back, once.
 pub struct Accepted {
     pub receipt: Receipt,
     pub status: TipStatus,
     pub received_at: NaiveDateTime,
+    pub tip_id: i64,
+    pub case_id: i64,
 }
 
 /// Check a tip against the pack (pure, no I/O).
@@ -30,42 +41,13 @@ pub async fn submit(
     draft: TipDraft,
     source: TipSource,
 ) -> Result<Accepted, ServiceError> {
-    let receipt = Receipt::generate();
-    let receipt_hash = state.secrets.receipt_hash(&receipt);
-    let contact_sealed = draft.contact.as_deref().map(|c| state.secrets.seal(c));
-    let received_at = db::now();
-    let router = state.router.clone();
-    state
+    let st = state.clone();
+    // Route and match before taking the writer: on SQLite there is one.
+    let accepted = state
         .db
-        .write(move |conn| -> Result<(), ServiceError> {
-            // Routing is pure and takes well under a millisecond: it runs here,
-            // on the blocking thread, so the tip and its proposal commit together.
-            let proposal = router.route(&routing_input(&draft));
-            let routing_json = serde_json::to_string(&proposal).expect("proposals serialise");
-            let case_id = open_case(conn, &proposal, &routing_json, received_at)?;
-            let dimensions = draft.dimensions.join(",");
-            let id = tips::insert(
-                conn,
-                &tips::NewTip {
-                    receipt_hash: &receipt_hash,
-                    source: source.as_str(),
-                    status: TipStatus::Received.as_str(),
-                    description: &draft.description,
-                    enterprise_name: draft.enterprise_name.as_deref(),
-                    enterprise_credit_code: draft.enterprise_credit_code.as_deref(),
-                    address: draft.address.as_deref(),
-                    district: draft.district.as_deref(),
-                    industry: draft.industry.as_deref(),
-                    dimensions: &dimensions,
-                    occurred_on: draft.occurred_on,
-                    contact_sealed: contact_sealed.as_deref(),
-                    received_at,
-                    case_id: Some(case_id),
-                    routing: Some(&routing_json),
-                },
-            )?;
-            tips::add_update(conn, id, TipStatus::Received.as_str(), None, received_at)?;
-            Ok(())
+        .blocking(move |db| {
+            let prepared = prepare(&st, &draft, db::now());
+            db.write_tx(|conn| commit(conn, &draft, &prepared, source))
         })
         .await?;
     state
@@ -73,10 +55,110 @@ pub async fn submit(
         .tips_received
         .with_label_values(&[source.as_str()])
         .inc();
-    Ok(Accepted {
+    Ok(accepted)
+}
+
+/// Everything intake computes without the database: the receipt and its
+/// hash, the sealed contact, the routing proposal and the enterprise match.
+pub struct Prepared {
+    receipt: Receipt,
+    receipt_hash: Vec<u8>,
+    contact_sealed: Option<Vec<u8>>,
+    proposal: RoutingProposal,
+    matched: MatchResult,
+    routing_json: String,
+    matching_json: String,
+    window: Duration,
+    received_at: NaiveDateTime,
+}
+
+/// Pure work (routing and matching take well under a millisecond each).
+pub fn prepare(state: &AppState, draft: &TipDraft, received_at: NaiveDateTime) -> Prepared {
+    let receipt = Receipt::generate();
+    let proposal = state.router.route(&routing_input(draft));
+    let matched = state.registry.match_tip(&match_query(draft, &proposal));
+    Prepared {
+        receipt_hash: state.secrets.receipt_hash(&receipt),
         receipt,
+        contact_sealed: draft.contact.as_deref().map(|c| state.secrets.seal(c)),
+        routing_json: serde_json::to_string(&proposal).expect("proposals serialise"),
+        matching_json: serde_json::to_string(&matched).expect("match results serialise"),
+        proposal,
+        matched,
+        window: Duration::days(i64::from(state.pack.routing.case_grouping_days)),
+        received_at,
+    }
+}
+
+/// Intake inside the caller's write transaction, so callers that record
+/// more with the tip (a relay's ticket) commit it together.
+pub fn insert_tip(
+    conn: &mut DbConnection,
+    state: &AppState,
+    draft: &TipDraft,
+    source: TipSource,
+    received_at: NaiveDateTime,
+) -> Result<Accepted, ServiceError> {
+    let prepared = prepare(state, draft, received_at);
+    commit(conn, draft, &prepared, source)
+}
+
+/// The database half of intake: the case, the tip, its first public update.
+pub fn commit(
+    conn: &mut DbConnection,
+    draft: &TipDraft,
+    p: &Prepared,
+    source: TipSource,
+) -> Result<Accepted, ServiceError> {
+    let received_at = p.received_at;
+    let enterprise_id = p.matched.best.as_ref().map(|b| b.enterprise_id);
+    let case_id = place_in_case(
+        conn,
+        &Placement {
+            proposal: &p.proposal,
+            routing_json: &p.routing_json,
+            matched: &p.matched,
+            address: draft.address.as_deref(),
+            window: p.window,
+            at: received_at,
+        },
+    )?;
+    let dimensions = draft.dimensions.join(",");
+    let tip_id = tips::insert(
+        conn,
+        &tips::NewTip {
+            receipt_hash: &p.receipt_hash,
+            source: source.as_str(),
+            status: TipStatus::Received.as_str(),
+            description: &draft.description,
+            enterprise_name: draft.enterprise_name.as_deref(),
+            enterprise_credit_code: draft.enterprise_credit_code.as_deref(),
+            address: draft.address.as_deref(),
+            district: draft.district.as_deref(),
+            industry: draft.industry.as_deref(),
+            dimensions: &dimensions,
+            occurred_on: draft.occurred_on,
+            contact_sealed: p.contact_sealed.as_deref(),
+            received_at,
+            case_id: Some(case_id),
+            routing: Some(&p.routing_json),
+            enterprise_id,
+            matching: Some(&p.matching_json),
+        },
+    )?;
+    tips::add_update(
+        conn,
+        tip_id,
+        TipStatus::Received.as_str(),
+        None,
+        received_at,
+    )?;
+    Ok(Accepted {
+        receipt: p.receipt.clone(),
         status: TipStatus::Received,
         received_at,
+        tip_id,
+        case_id,
     })
 }
 
@@ -92,26 +174,79 @@ fn routing_input(draft: &TipDraft) -> routing::TipInput {
     }
 }
 
-/// A new case for the tip, routed as proposed.
-fn open_case(
-    conn: &mut db::DbConnection,
-    proposal: &RoutingProposal,
-    routing_json: &str,
+/// What matching reads: the tip, with the district and industry routing
+/// inferred when the reporter gave none (they tell look-alikes apart).
+fn match_query(draft: &TipDraft, proposal: &RoutingProposal) -> MatchQuery {
+    MatchQuery {
+        text: draft.description.clone(),
+        enterprise_name: draft.enterprise_name.clone(),
+        credit_code: draft.enterprise_credit_code.clone(),
+        district: draft.district.clone().or_else(|| proposal.district.clone()),
+        industry: draft.industry.clone().or_else(|| proposal.industry.clone()),
+        address: draft.address.clone(),
+    }
+}
+
+struct Placement<'a> {
+    proposal: &'a RoutingProposal,
+    routing_json: &'a str,
+    matched: &'a MatchResult,
+    address: Option<&'a str>,
+    window: Duration,
     at: NaiveDateTime,
-) -> Result<i64, ServiceError> {
-    let dimensions = proposal.dimensions.join(",");
-    let co = cases::co_bureaus_column(&proposal.co_bureaus);
+}
+
+/// One case per problem: a tip joins an open case about the same enterprise
+/// with an overlapping dimension; without an enterprise, an open case at a
+/// similar address in the same district, seen within the pack's window.
+/// Otherwise it opens a new case.
+fn place_in_case(conn: &mut DbConnection, p: &Placement<'_>) -> Result<i64, ServiceError> {
+    let dims = &p.proposal.dimensions;
+    let place_key = p.address.and_then(place::place_key);
+    let joined = match (&p.matched.best, &place_key) {
+        (Some(best), _) => {
+            db::lock_in_transaction(conn, LOCK_ENTERPRISE, best.enterprise_id)?;
+            cases::open_for_enterprise(conn, best.enterprise_id)?
+                .into_iter()
+                .find(|(_, d)| place::dimensions_overlap(d, dims))
+                .map(|(id, _)| id)
+        }
+        (None, Some(key)) => {
+            let district = p.proposal.district.as_deref();
+            let lock = district.map_or(0, |d| d.bytes().fold(0i64, |h, b| h * 31 + i64::from(b)));
+            db::lock_in_transaction(conn, LOCK_PLACE, lock)?;
+            cases::open_by_place(conn, district, p.at - p.window)?
+                .into_iter()
+                .find(|(_, d, k)| {
+                    place::dimensions_overlap(d, dims)
+                        && k.as_deref()
+                            .is_some_and(|k| place::similarity(k, key) >= PLACE_SIMILARITY)
+                })
+                .map(|(id, _, _)| id)
+        }
+        (None, None) => None,
+    };
+    if let Some(case_id) = joined {
+        cases::add_tip(conn, case_id, p.at)?;
+        return Ok(case_id);
+    }
+    let dimensions = dims.join(",");
+    let co = cases::co_bureaus_column(&p.proposal.co_bureaus);
+    let candidates = serde_json::to_string(&p.matched.candidates).expect("candidates serialise");
     Ok(cases::insert(
         conn,
         &cases::NewCase {
             status: "received",
-            industry: proposal.industry.as_deref(),
-            district: proposal.district.as_deref(),
+            industry: p.proposal.industry.as_deref(),
+            district: p.proposal.district.as_deref(),
             dimensions: &dimensions,
-            lead_bureau: proposal.lead_bureau.as_deref(),
+            lead_bureau: p.proposal.lead_bureau.as_deref(),
             co_bureaus: &co,
-            routing: routing_json,
-            at,
+            routing: p.routing_json,
+            enterprise_id: p.matched.best.as_ref().map(|b| b.enterprise_id),
+            candidates: &candidates,
+            place_key: place_key.as_deref(),
+            at: p.at,
         },
     )?)
 }

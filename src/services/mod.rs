@@ -3,7 +3,9 @@
 pub mod accounts;
 pub mod cases;
 pub mod intake;
+pub mod live_index;
 pub mod lookup;
+pub mod registry;
 
 use crate::db::DbError;
 use crate::domain::errors::FieldErrors;
