@@ -64,23 +64,36 @@ pub fn current_version(conn: &mut DbConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
-/// Insert or update by credit code. Returns true when the row was new.
-/// A former name is kept when an update renames the enterprise.
-pub fn upsert(
+/// (id, name, former names) of the enterprises among `codes` that exist.
+pub fn existing(
     conn: &mut DbConnection,
-    e: &EnterpriseWrite,
-    rev: i64,
-    at: NaiveDateTime,
-) -> QueryResult<bool> {
-    let existing: Option<(i64, String, String)> = enterprises::table
-        .filter(enterprises::credit_code.eq(&e.credit_code))
+    codes: &[&str],
+) -> QueryResult<std::collections::HashMap<String, (i64, String, String)>> {
+    let rows: Vec<(String, i64, String, String)> = enterprises::table
+        .filter(enterprises::credit_code.eq_any(codes))
         .select((
+            enterprises::credit_code,
             enterprises::id,
             enterprises::name,
             enterprises::former_names,
         ))
-        .first(conn)
-        .optional()?;
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, id, n, f)| (c, (id, n, f)))
+        .collect())
+}
+
+/// Insert or update by credit code, given what [`existing`] found for it.
+/// Returns true when the row was new. A former name is kept when an update
+/// renames the enterprise.
+pub fn upsert(
+    conn: &mut DbConnection,
+    e: &EnterpriseWrite,
+    existing: Option<(i64, String, String)>,
+    rev: i64,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     match existing {
         Some((id, old_name, mut former)) => {
             if old_name != e.name && !former.lines().any(|l| l == old_name) {

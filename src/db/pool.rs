@@ -125,7 +125,8 @@ impl CustomizeConnection<DbConnection, ConnectionError> for SqlitePragmas {
         if let DbConnection::Sqlite(c) = conn {
             c.batch_execute(
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA cache_size = -65536;",
             )
             .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
         }

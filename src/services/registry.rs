@@ -116,6 +116,7 @@ pub fn import_csv(
     let mut report = ImportReport::default();
     let mut batch: Vec<EnterpriseWrite> = Vec::with_capacity(BATCH);
     let mut record = csv::ByteRecord::new();
+    let mut in_batch: std::collections::HashSet<String> = std::collections::HashSet::new();
     loop {
         let more = match reader.read_byte_record(&mut record) {
             Ok(more) => more,
@@ -149,12 +150,19 @@ pub fn import_csv(
                 if let Some(reason) = warning {
                     report.warnings.push(LineProblem { line, reason });
                 }
+                // A code twice in one batch: write the first before the second updates it.
+                if !in_batch.insert(row.credit_code.clone()) {
+                    write_batch(db, &mut batch, &mut report)?;
+                    in_batch.clear();
+                    in_batch.insert(row.credit_code.clone());
+                }
                 batch.push(row);
             }
             Err(reason) => report.rejected.push(LineProblem { line, reason }),
         }
         if batch.len() == BATCH {
             write_batch(db, &mut batch, &mut report)?;
+            in_batch.clear();
             progress(record.position().map(|p| p.byte()).unwrap_or(0));
         }
     }
@@ -191,8 +199,11 @@ fn write_batch(
         let rev = enterprises::bump_version(conn)?;
         let at = db::now();
         let (mut new, mut updated) = (0, 0);
+        let codes: Vec<&str> = batch.iter().map(|r| r.credit_code.as_str()).collect();
+        let mut found = enterprises::existing(conn, &codes)?;
         for row in batch.iter() {
-            if enterprises::upsert(conn, row, rev, at)? {
+            let before = found.remove(&row.credit_code);
+            if enterprises::upsert(conn, row, before, rev, at)? {
                 new += 1;
             } else {
                 updated += 1;
