@@ -6,8 +6,10 @@
 
 pub mod audit;
 pub mod cases;
+pub mod outbox;
 mod pool;
 pub mod reference;
+pub mod relays;
 pub mod schema;
 pub mod tips;
 pub mod users;

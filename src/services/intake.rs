@@ -7,7 +7,7 @@ use crate::db::{self, cases, tips};
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::{TipDraft, TipInput};
 use crate::domain::tip_status::{TipSource, TipStatus};
-use crate::routing::{self, RoutingProposal};
+use crate::routing::{self, Router, RoutingProposal};
 use crate::state::AppState;
 
 /// What the reporter gets back, once.
@@ -25,54 +25,92 @@ pub fn check(state: &AppState, input: TipInput) -> Result<TipDraft, ServiceError
         .map_err(ServiceError::Invalid)
 }
 
-pub async fn submit(
-    state: &AppState,
-    draft: TipDraft,
-    source: TipSource,
-) -> Result<Accepted, ServiceError> {
+/// A checked tip with everything its insert needs that must be made outside
+/// the transaction: the receipt, its hash, the sealed contact, the time.
+pub struct Prepared {
+    pub receipt: Receipt,
+    receipt_hash: Vec<u8>,
+    contact_sealed: Option<Vec<u8>>,
+    pub received_at: NaiveDateTime,
+    pub draft: TipDraft,
+    pub source: TipSource,
+}
+
+pub fn prepare(state: &AppState, draft: TipDraft, source: TipSource) -> Prepared {
     let receipt = Receipt::generate();
-    let receipt_hash = state.secrets.receipt_hash(&receipt);
-    let contact_sealed = draft.contact.as_deref().map(|c| state.secrets.seal(c));
-    let received_at = db::now();
-    let router = state.router.clone();
-    state
-        .db
-        .write(move |conn| -> Result<(), ServiceError> {
-            // Routing is pure and takes well under a millisecond: it runs here,
-            // on the blocking thread, so the tip and its proposal commit together.
-            let proposal = router.route(&routing_input(&draft));
-            let routing_json = serde_json::to_string(&proposal).expect("proposals serialise");
-            let case_id = open_case(conn, &proposal, &routing_json, received_at)?;
-            let dimensions = draft.dimensions.join(",");
-            let id = tips::insert(
-                conn,
-                &tips::NewTip {
-                    receipt_hash: &receipt_hash,
-                    source: source.as_str(),
-                    status: TipStatus::Received.as_str(),
-                    description: &draft.description,
-                    enterprise_name: draft.enterprise_name.as_deref(),
-                    enterprise_credit_code: draft.enterprise_credit_code.as_deref(),
-                    address: draft.address.as_deref(),
-                    district: draft.district.as_deref(),
-                    industry: draft.industry.as_deref(),
-                    dimensions: &dimensions,
-                    occurred_on: draft.occurred_on,
-                    contact_sealed: contact_sealed.as_deref(),
-                    received_at,
-                    case_id: Some(case_id),
-                    routing: Some(&routing_json),
-                },
-            )?;
-            tips::add_update(conn, id, TipStatus::Received.as_str(), None, received_at)?;
-            Ok(())
-        })
-        .await?;
+    Prepared {
+        receipt_hash: state.secrets.receipt_hash(&receipt),
+        contact_sealed: draft.contact.as_deref().map(|c| state.secrets.seal(c)),
+        receipt,
+        received_at: db::now(),
+        draft,
+        source,
+    }
+}
+
+/// Write a prepared tip, its routed case and its first public update inside
+/// the caller's write transaction, so callers (relays) can add their own
+/// rows to the same commit. Returns the tip's id.
+pub fn insert_tip(
+    conn: &mut db::DbConnection,
+    router: &Router,
+    p: &Prepared,
+) -> Result<i64, ServiceError> {
+    let draft = &p.draft;
+    // Routing is pure and takes well under a millisecond: it runs here,
+    // on the blocking thread, so the tip and its proposal commit together.
+    let proposal = router.route(&routing_input(draft));
+    let routing_json = serde_json::to_string(&proposal).expect("proposals serialise");
+    let case_id = open_case(conn, &proposal, &routing_json, p.received_at)?;
+    let dimensions = draft.dimensions.join(",");
+    let id = tips::insert(
+        conn,
+        &tips::NewTip {
+            receipt_hash: &p.receipt_hash,
+            source: p.source.as_str(),
+            status: TipStatus::Received.as_str(),
+            description: &draft.description,
+            enterprise_name: draft.enterprise_name.as_deref(),
+            enterprise_credit_code: draft.enterprise_credit_code.as_deref(),
+            address: draft.address.as_deref(),
+            district: draft.district.as_deref(),
+            industry: draft.industry.as_deref(),
+            dimensions: &dimensions,
+            occurred_on: draft.occurred_on,
+            contact_sealed: p.contact_sealed.as_deref(),
+            received_at: p.received_at,
+            case_id: Some(case_id),
+            routing: Some(&routing_json),
+        },
+    )?;
+    tips::add_update(conn, id, TipStatus::Received.as_str(), None, p.received_at)?;
+    Ok(id)
+}
+
+/// Count a committed tip.
+pub fn count_received(state: &AppState, source: TipSource) {
     state
         .metrics
         .tips_received
         .with_label_values(&[source.as_str()])
         .inc();
+}
+
+pub async fn submit(
+    state: &AppState,
+    draft: TipDraft,
+    source: TipSource,
+) -> Result<Accepted, ServiceError> {
+    let prepared = prepare(state, draft, source);
+    let router = state.router.clone();
+    let (receipt, received_at) = state
+        .db
+        .write(move |conn| -> Result<_, ServiceError> {
+            insert_tip(conn, &router, &prepared)?;
+            Ok((prepared.receipt, prepared.received_at))
+        })
+        .await?;
+    count_received(state, source);
     Ok(Accepted {
         receipt,
         status: TipStatus::Received,

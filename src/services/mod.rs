@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod cases;
 pub mod intake;
 pub mod lookup;
+pub mod outbox;
+pub mod relay;
 
 use crate::db::DbError;
 use crate::domain::errors::FieldErrors;
