@@ -584,3 +584,31 @@ fn open311_clients_relay_and_read_their_own_requests() {
     );
     assert_eq!(app.get("/open311/v2/requests.json").status, 403);
 }
+
+#[test]
+fn each_relay_has_its_own_rate_limit() {
+    let app = TestApp::spawn();
+    let (_, slow) = accounts::add(
+        &app.state.db,
+        &app.state.secrets,
+        "slow",
+        None,
+        Some(2),
+        "test",
+    )
+    .unwrap();
+    let fast = add_relay(&app, "fast", None);
+    for i in 0..2 {
+        let r = relay_get(&app.base, Some(&slow), &format!("/api/v1/relay/tips/N-{i}"));
+        assert_eq!(r.status, 404, "{}", r.body);
+    }
+    let r = relay_post(&app.base, Some(&slow), "/api/v1/relay/tips", &ticket("L-1"));
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.json()["error"], "rate_limited");
+    assert_eq!(
+        relay_post(&app.base, Some(&fast), "/api/v1/relay/tips", &ticket("L-1")).status,
+        201,
+        "another relay is not held back"
+    );
+    assert_eq!(tip_count(&app), 1);
+}

@@ -64,12 +64,15 @@ pub struct TipCreated {
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LookupRequest {
+    /// 20 digits, dashes and spaces ignored.
+    #[schema(example = "12345-67890-12345-67890")]
     pub receipt: String,
 }
 
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
+    #[schema(example = "12345-67890-12345-67890")]
     pub receipt: String,
     #[schema(min_length = 1, max_length = 5000)]
     pub body: String,

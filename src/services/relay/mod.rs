@@ -64,10 +64,10 @@ impl Channel {
 #[serde(deny_unknown_fields)]
 pub struct TicketInput {
     /// The relay's own work-order number (工单号): 1–64 of `A–Z a–z 0–9 . _ : -`.
-    #[schema(example = "SZ12345-20261121-0001")]
+    #[schema(example = "SZ12345-20261121-0001", pattern = r"^[A-Za-z0-9._:-]{1,64}$")]
     pub ticket_id: String,
     /// When the relay received the call, RFC 3339 with an offset.
-    #[schema(example = "2026-11-21T09:30:00+08:00")]
+    #[schema(example = "2026-11-21T09:30:00+08:00", format = DateTime)]
     pub received_at: String,
     pub channel: Channel,
     /// The caller's contact (confidential, 保密): sealed at rest, shown only
