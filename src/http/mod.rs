@@ -60,6 +60,10 @@ fn relay_routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/admin/outbox/{id}/retry",
             web::post().to(relay_admin::retry),
         )
+        .route(
+            "/api/v1/tips/{id}/contact",
+            web::get().to(relay_admin::contact),
+        )
         .route("/staff/relays/outbox", web::get().to(relay_admin::page))
         .route(
             "/staff/relays/outbox/{id}/retry",

@@ -184,3 +184,31 @@ pub async fn page_retry(
         },
     ))
 }
+
+/// `GET /api/v1/tips/{id}/contact` — the confidential contact of a tip
+/// (a relay's caller contact), for administrators and dispatchers only;
+/// every read is audited.
+pub async fn contact(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !matches!(staff.role, Role::Admin | Role::Dispatcher) {
+        return Err(forbidden_contact());
+    }
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let contact = crate::services::relay::reveal_contact(&state, id, staff.actor()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "tip_id": id, "contact": contact, "confidential": true })))
+}
+
+fn forbidden_contact() -> ApiError {
+    ApiError {
+        status: StatusCode::FORBIDDEN,
+        error: "forbidden",
+        message: "无权查看举报人联系方式（保密）",
+        message_en: "Your role may not see reporters' contacts (confidential)",
+        fields: FieldErrors::default(),
+    }
+}

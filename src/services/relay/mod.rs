@@ -64,7 +64,10 @@ impl Channel {
 #[serde(deny_unknown_fields)]
 pub struct TicketInput {
     /// The relay's own work-order number (工单号): 1–64 of `A–Z a–z 0–9 . _ : -`.
-    #[schema(example = "SZ12345-20261121-0001", pattern = r"^[A-Za-z0-9._:-]{1,64}$")]
+    #[schema(
+        example = "SZ12345-20261121-0001",
+        pattern = r"^[A-Za-z0-9._:-]{1,64}$"
+    )]
     pub ticket_id: String,
     /// When the relay received the call, RFC 3339 with an offset.
     #[schema(example = "2026-11-21T09:30:00+08:00", format = DateTime)]
@@ -512,4 +515,37 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Option<RelayAut
 /// `db::now` re-exported for callers that build tickets.
 pub fn now() -> NaiveDateTime {
     db::now()
+}
+
+/// A tip's contact (a relay's caller contact is confidential, 保密), for
+/// staff whose role may see it. Every read is audited in the same
+/// transaction, so no read goes unrecorded.
+pub async fn reveal_contact(
+    state: &AppState,
+    tip_id: i64,
+    actor: String,
+) -> Result<Option<String>, ServiceError> {
+    use diesel::prelude::*;
+    let sealed = state
+        .db
+        .write(move |conn| -> Result<Option<Vec<u8>>, ServiceError> {
+            use crate::db::schema::tips as t;
+            let sealed: Option<Option<Vec<u8>>> = t::table
+                .find(tip_id)
+                .select(t::contact_sealed)
+                .first(conn)
+                .optional()?;
+            let sealed = sealed.ok_or(ServiceError::NotFound)?;
+            crate::db::audit::append(
+                conn,
+                &actor,
+                "tip.contact.read",
+                &format!("tip:{tip_id}"),
+                "",
+                db::now(),
+            )?;
+            Ok(sealed)
+        })
+        .await?;
+    Ok(sealed.and_then(|s| state.secrets.open(&s).ok()))
 }
