@@ -209,3 +209,92 @@ fn set_disabled(db: &Db, username: &str, disabled: bool) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `tipline relay …` (issue 5).
+pub enum RelayAction {
+    Add {
+        name: String,
+        callback_url: Option<String>,
+        rate_limit: Option<i32>,
+    },
+    List,
+    Revoke {
+        name: String,
+    },
+    RotateKey {
+        name: String,
+    },
+    Configure {
+        name: String,
+        callback_url: Option<String>,
+        rate_limit: Option<i32>,
+    },
+}
+
+pub fn relay(
+    db: &Db,
+    secrets: &crate::secrets::Secrets,
+    action: RelayAction,
+) -> anyhow::Result<()> {
+    use crate::services::relay::accounts;
+    match action {
+        RelayAction::Add {
+            name,
+            callback_url,
+            rate_limit,
+        } => {
+            let (id, key) = accounts::add(
+                db,
+                secrets,
+                &name,
+                callback_url.as_deref(),
+                rate_limit,
+                "cli",
+            )?;
+            println!("relay {name} created with id {id}.");
+            println!("Its key follows, shown this once only; give it to the relay's operator:");
+            println!("{key}");
+        }
+        RelayAction::List => {
+            println!(
+                "{:<4} {:<20} {:<12} {:<8} {:<9} {:<20} callback",
+                "id", "name", "key", "limit", "state", "key since"
+            );
+            for r in accounts::list(db)? {
+                println!(
+                    "{:<4} {:<20} {:<12} {:<8} {:<9} {:<20} {}",
+                    r.id,
+                    r.name,
+                    format!("{}…", r.key_prefix),
+                    r.rate_limit,
+                    if r.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    },
+                    r.key_created_at.format("%Y-%m-%d %H:%M"),
+                    r.callback_url.unwrap_or_default()
+                );
+            }
+        }
+        RelayAction::Revoke { name } => {
+            accounts::revoke(db, &name, "cli")?;
+            println!("the key of relay {name} is revoked");
+        }
+        RelayAction::RotateKey { name } => {
+            let key = accounts::rotate_key(db, secrets, &name, "cli")?;
+            println!("relay {name} has a new key; the old one no longer works.");
+            println!("Its key follows, shown this once only:");
+            println!("{key}");
+        }
+        RelayAction::Configure {
+            name,
+            callback_url,
+            rate_limit,
+        } => {
+            accounts::configure(db, &name, callback_url.as_deref(), rate_limit, "cli")?;
+            println!("relay {name} updated");
+        }
+    }
+    Ok(())
+}

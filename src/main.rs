@@ -40,6 +40,9 @@ enum Command {
     /// Jurisdiction packs: check one, show its routing matrix, list them.
     #[command(subcommand)]
     Pack(PackCommand),
+    /// Relays: the 12345 hotline and upper-level platforms (docs/relay.md).
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
@@ -110,6 +113,35 @@ enum UserCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum RelayCommand {
+    /// Create a relay and print its key once, alone on the last line.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Where status call-backs are POSTed.
+        #[arg(long)]
+        callback_url: Option<String>,
+        /// Requests per minute (default 600; 0 for none).
+        #[arg(long)]
+        rate_limit: Option<i32>,
+    },
+    /// List relays (keys are never shown, only their first characters).
+    List,
+    /// Revoke the relay's key; its tickets and call-backs stay.
+    Revoke { name: String },
+    /// Give the relay a new key (printed once, alone on the last line); the old one stops working.
+    RotateKey { name: String },
+    /// Change the callback URL (omit it to remove) and the rate limit.
+    Configure {
+        name: String,
+        #[arg(long)]
+        callback_url: Option<String>,
+        #[arg(long)]
+        rate_limit: Option<i32>,
+    },
+}
+
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -146,6 +178,11 @@ fn main() -> std::process::ExitCode {
                 tipline::cli::import_enterprises(&db, &pack, &file)
             })
         }
+        Some(Command::Relay(cmd)) => startup::connect(&cli.db).and_then(|db| {
+            db.migrate()?;
+            let secrets = startup::secrets(&cli.secrets)?;
+            tipline::cli::relay(&db, &secrets, cmd.into())
+        }),
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;
@@ -230,6 +267,35 @@ impl From<UserCommand> for tipline::cli::UserAction {
                 username,
                 password_stdin,
                 password,
+            },
+        }
+    }
+}
+
+impl From<RelayCommand> for tipline::cli::RelayAction {
+    fn from(c: RelayCommand) -> Self {
+        use tipline::cli::RelayAction as A;
+        match c {
+            RelayCommand::Add {
+                name,
+                callback_url,
+                rate_limit,
+            } => A::Add {
+                name,
+                callback_url,
+                rate_limit,
+            },
+            RelayCommand::List => A::List,
+            RelayCommand::Revoke { name } => A::Revoke { name },
+            RelayCommand::RotateKey { name } => A::RotateKey { name },
+            RelayCommand::Configure {
+                name,
+                callback_url,
+                rate_limit,
+            } => A::Configure {
+                name,
+                callback_url,
+                rate_limit,
             },
         }
     }

@@ -99,6 +99,16 @@ impl Secrets {
         mac.finalize().into_bytes().to_vec()
     }
 
+    /// A keyed hash of `data` under `label`, for comparing confidential values
+    /// (a relay's caller contact) without storing them or a guessable hash.
+    pub fn keyed_hash(&self, label: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.receipt_key).expect("32-byte key");
+        mac.update(label);
+        mac.update(&[0]);
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// nonce ‖ XChaCha20-Poly1305 ciphertext.
     pub fn seal(&self, plaintext: &str) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];

@@ -70,6 +70,7 @@ pub fn prepare(
         )),
         metrics: Arc::new(Metrics::new()),
         trust_proxy: serve.trust_proxy,
+        relay_limits: Arc::default(),
     })
 }
 
@@ -90,7 +91,21 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
         backend = ?state.db.backend(),
         "tipline serving"
     );
-    server.run().await?;
+    // Relay call-backs: a thread polling the outbox, stopped after the server.
+    let outbox = crate::services::outbox::WorkerConfig::from_env();
+    let worker = outbox.enabled.then(|| {
+        crate::services::outbox::spawn(crate::services::outbox::Worker::new(
+            state.db.clone(),
+            state.secrets.clone(),
+            outbox,
+            Arc::new(crate::services::outbox::SystemClock),
+        ))
+    });
+    let result = server.run().await;
+    if let Some(w) = worker {
+        w.stop();
+    }
+    result?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -22,4 +22,6 @@ pub struct AppState {
     pub lookup_limiter: Arc<RateLimiter>,
     pub metrics: Arc<Metrics>,
     pub trust_proxy: bool,
+    /// One rate limit per relay (issue 5).
+    pub relay_limits: Arc<crate::services::relay::limits::RelayLimits>,
 }

@@ -1,6 +1,8 @@
-//! Staff authentication: argon2id passwords, server-side sessions, CSRF.
+//! Staff authentication: argon2id passwords, server-side sessions, CSRF;
+//! and relay keys.
 
 pub mod password;
+pub mod relay_key;
 pub mod session;
 
 pub use session::{SESSION_COOKIE, Staff};

@@ -7,8 +7,10 @@
 pub mod audit;
 pub mod cases;
 pub mod enterprises;
+pub mod outbox;
 mod pool;
 pub mod reference;
+pub mod relays;
 pub mod schema;
 pub mod tips;
 pub mod users;

@@ -59,34 +59,50 @@ pub async fn json<T: DeserializeOwned>(req: &HttpRequest, payload: Payload) -> R
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            if !matches!(e.inner().classify(), serde_json::error::Category::Data) {
-                return Err(ApiError::malformed());
-            }
-            let message = e.inner().to_string();
-            // serde names the key in backticks for missing and unknown fields.
-            let named = message.split('`').nth(1).map(str::to_string);
-            let path = e.path().to_string();
-            let field =
-                if message.starts_with("unknown field") || message.starts_with("missing field") {
-                    named.unwrap_or(path)
-                } else {
-                    path.split(['[', '.']).next().unwrap_or("").to_string()
-                };
-            let mut fields = FieldErrors::default();
-            let reason = message.split(" at line").next().unwrap_or(&message);
-            if message.starts_with("unknown field") {
-                fields.add(&field, "不认识的字段", "unknown field");
-            } else if message.starts_with("missing field") {
-                fields.add(&field, "此项必填", "this field is required");
-            } else {
-                fields.add(&field, "类型不正确", reason);
-            }
-            Err(ApiError::invalid(fields))
-        }
+    serde_path_to_error::deserialize::<_, T>(de).map_err(data_error)
+}
+
+/// A JSON body of up to `limit` bytes (batches are larger than 64 KiB).
+pub async fn json_limited<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    if !content_type_is(req, "application/json") {
+        return Err(ApiError::unsupported_media_type());
     }
+    let bytes = read_limited(req, payload, limit).await?;
+    parse_json(&bytes)
+}
+
+/// An already parsed JSON value into `T`, with the same 422 answers.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(data_error)
+}
+
+fn data_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    if !matches!(e.inner().classify(), serde_json::error::Category::Data) {
+        return ApiError::malformed();
+    }
+    let message = e.inner().to_string();
+    // serde names the key in backticks for missing and unknown fields.
+    let named = message.split('`').nth(1).map(str::to_string);
+    let path = e.path().to_string();
+    let field = if message.starts_with("unknown field") || message.starts_with("missing field") {
+        named.unwrap_or(path)
+    } else {
+        path.split(['[', '.']).next().unwrap_or("").to_string()
+    };
+    let mut fields = FieldErrors::default();
+    let reason = message.split(" at line").next().unwrap_or(&message);
+    if message.starts_with("unknown field") {
+        fields.add(&field, "不认识的字段", "unknown field");
+    } else if message.starts_with("missing field") {
+        fields.add(&field, "此项必填", "this field is required");
+    } else {
+        fields.add(&field, "类型不正确", reason);
+    }
+    ApiError::invalid(fields)
 }
 
 /// An urlencoded form body as (key, value) pairs, repeated keys kept.

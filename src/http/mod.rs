@@ -7,9 +7,13 @@ pub mod body;
 pub mod errors;
 pub mod limiter;
 pub mod observe;
+pub mod open311;
+pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod public;
+pub mod relay;
+pub mod relay_admin;
 pub mod staff_api;
 
 use actix_web::http::StatusCode;
@@ -34,9 +38,52 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/enterprises/import",
             web::post().to(admin_api::import_enterprises),
         )
+        .configure(relay_routes)
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics));
+}
+
+/// The relay API, its admin, Open311 and the OpenAPI document (issue 5).
+fn relay_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/openapi.json", web::get().to(openapi::openapi_json))
+        .route("/api/v1/relay/tips", web::post().to(relay::create_tip))
+        .route(
+            "/api/v1/relay/tips:batch",
+            web::post().to(relay::create_batch),
+        )
+        .route(
+            "/api/v1/relay/tips/{ticket_id}",
+            web::get().to(relay::get_tip),
+        )
+        .route("/api/v1/admin/outbox", web::get().to(relay_admin::list))
+        .route(
+            "/api/v1/admin/outbox/{id}/attempts",
+            web::get().to(relay_admin::attempts),
+        )
+        .route(
+            "/api/v1/admin/outbox/{id}/retry",
+            web::post().to(relay_admin::retry),
+        )
+        .route(
+            "/api/v1/tips/{id}/contact",
+            web::get().to(relay_admin::contact),
+        )
+        .route("/staff/relays/outbox", web::get().to(relay_admin::page))
+        .route(
+            "/staff/relays/outbox/{id}/retry",
+            web::post().to(relay_admin::page_retry),
+        )
+        .route(
+            "/open311/v2/services.json",
+            web::get().to(open311::services),
+        )
+        .route("/open311/v2/requests.json", web::get().to(open311::list))
+        .route("/open311/v2/requests.json", web::post().to(open311::create))
+        .route(
+            "/open311/v2/requests/{id}.json",
+            web::get().to(open311::get),
+        );
 }
 
 /// Unknown routes: JSON under /api, a page elsewhere.

@@ -46,22 +46,38 @@ pub async fn submit(
     let accepted = state
         .db
         .blocking(move |db| {
-            let prepared = prepare(&st, &draft, db::now());
-            db.write_tx(|conn| commit(conn, &draft, &prepared, source))
+            let prepared = prepare(&st, draft, source);
+            let (tip_id, case_id) = db.write_tx(|conn| insert_tip(conn, &prepared))?;
+            Ok::<_, ServiceError>(Accepted {
+                receipt: prepared.receipt,
+                status: TipStatus::Received,
+                received_at: prepared.received_at,
+                tip_id,
+                case_id,
+            })
         })
         .await?;
+    count_received(state, source);
+    Ok(accepted)
+}
+
+/// Count a committed tip.
+pub fn count_received(state: &AppState, source: TipSource) {
     state
         .metrics
         .tips_received
         .with_label_values(&[source.as_str()])
         .inc();
-    Ok(accepted)
 }
 
-/// Everything intake computes without the database: the receipt and its
-/// hash, the sealed contact, the routing proposal and the enterprise match.
+/// A checked tip with everything intake computes outside the transaction:
+/// the receipt and its hash, the sealed contact, the routing proposal and
+/// the enterprise match.
 pub struct Prepared {
-    receipt: Receipt,
+    pub receipt: Receipt,
+    pub received_at: NaiveDateTime,
+    pub draft: TipDraft,
+    pub source: TipSource,
     receipt_hash: Vec<u8>,
     contact_sealed: Option<Vec<u8>>,
     proposal: RoutingProposal,
@@ -69,47 +85,33 @@ pub struct Prepared {
     routing_json: String,
     matching_json: String,
     window: Duration,
-    received_at: NaiveDateTime,
 }
 
 /// Pure work (routing and matching take well under a millisecond each).
-pub fn prepare(state: &AppState, draft: &TipDraft, received_at: NaiveDateTime) -> Prepared {
+pub fn prepare(state: &AppState, draft: TipDraft, source: TipSource) -> Prepared {
     let receipt = Receipt::generate();
-    let proposal = state.router.route(&routing_input(draft));
-    let matched = state.registry.match_tip(&match_query(draft, &proposal));
+    let proposal = state.router.route(&routing_input(&draft));
+    let matched = state.registry.match_tip(&match_query(&draft, &proposal));
     Prepared {
         receipt_hash: state.secrets.receipt_hash(&receipt),
         receipt,
+        received_at: db::now(),
         contact_sealed: draft.contact.as_deref().map(|c| state.secrets.seal(c)),
         routing_json: serde_json::to_string(&proposal).expect("proposals serialise"),
         matching_json: serde_json::to_string(&matched).expect("match results serialise"),
         proposal,
         matched,
         window: Duration::days(i64::from(state.pack.routing.case_grouping_days)),
-        received_at,
+        draft,
+        source,
     }
 }
 
-/// Intake inside the caller's write transaction, so callers that record
-/// more with the tip (a relay's ticket) commit it together.
-pub fn insert_tip(
-    conn: &mut DbConnection,
-    state: &AppState,
-    draft: &TipDraft,
-    source: TipSource,
-    received_at: NaiveDateTime,
-) -> Result<Accepted, ServiceError> {
-    let prepared = prepare(state, draft, received_at);
-    commit(conn, draft, &prepared, source)
-}
-
-/// The database half of intake: the case, the tip, its first public update.
-pub fn commit(
-    conn: &mut DbConnection,
-    draft: &TipDraft,
-    p: &Prepared,
-    source: TipSource,
-) -> Result<Accepted, ServiceError> {
+/// Write a prepared tip, its case and its first public update inside the
+/// caller's write transaction, so callers (relays) can add their own rows to
+/// the same commit. Returns (tip id, case id).
+pub fn insert_tip(conn: &mut DbConnection, p: &Prepared) -> Result<(i64, i64), ServiceError> {
+    let draft = &p.draft;
     let received_at = p.received_at;
     let enterprise_id = p.matched.best.as_ref().map(|b| b.enterprise_id);
     let case_id = place_in_case(
@@ -128,7 +130,7 @@ pub fn commit(
         conn,
         &tips::NewTip {
             receipt_hash: &p.receipt_hash,
-            source: source.as_str(),
+            source: p.source.as_str(),
             status: TipStatus::Received.as_str(),
             description: &draft.description,
             enterprise_name: draft.enterprise_name.as_deref(),
@@ -153,13 +155,7 @@ pub fn commit(
         None,
         received_at,
     )?;
-    Ok(Accepted {
-        receipt: p.receipt.clone(),
-        status: TipStatus::Received,
-        received_at,
-        tip_id,
-        case_id,
-    })
+    Ok((tip_id, case_id))
 }
 
 /// What routing reads of a checked tip.

@@ -5,7 +5,9 @@ pub mod cases;
 pub mod intake;
 pub mod live_index;
 pub mod lookup;
+pub mod outbox;
 pub mod registry;
+pub mod relay;
 
 use crate::db::DbError;
 use crate::domain::errors::FieldErrors;

@@ -1,0 +1,325 @@
+//! The real binary: `tipline relay …` prints keys as promised, call-backs
+//! survive a restart between retries, and two `serve` processes on one
+//! database deliver each outbox entry exactly once.
+mod common;
+mod relay_support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::TestDb;
+use relay_support::*;
+use tipline::domain::tip_status::TipStatus;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tipline");
+const SECRET: &str = "5f1c0e2d3b4a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn tipline(db: &TestDb, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("TIPLINE_DATA_DIR", db.dir.path())
+        .env("TIPLINE_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// The key `relay add` / `relay rotate-key` printed alone on its last line.
+fn last_line(out: &str) -> String {
+    out.lines().last().unwrap_or("").to_string()
+}
+
+struct Server {
+    child: Child,
+    log: Arc<Mutex<String>>,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &TestDb, port: u16) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("TIPLINE_DATA_DIR", db.dir.path())
+            .env("TIPLINE_SECRET", SECRET)
+            .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
+            .env("TIPLINE_WORKERS", "1")
+            .env("TIPLINE_POOL_SIZE", "3")
+            .env("TIPLINE_OUTBOX_POLL_MS", "50")
+            .env("TIPLINE_OUTBOX_RETRY_BASE_MS", "400")
+            .env("TIPLINE_OUTBOX_RETRY_CAP_MS", "800")
+            .env("TIPLINE_OUTBOX_TIMEOUT_MS", "3000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        for pipe in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut l = log.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            });
+        }
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(r) = agent().get(format!("{base}/healthz")).call() {
+                if r.status() == 200 {
+                    return Server { child, log, base };
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("server did not start:\n{}", log.lock().unwrap());
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("server log:\n{}", self.log.lock().unwrap());
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Change a relayed tip's status the way the workflow will: one transaction
+/// through the library, on the same database as the servers.
+fn change_status(db: &TestDb, ticket_id: &str, status: TipStatus, note: &str) -> i64 {
+    use diesel::prelude::*;
+    use tipline::db::schema::relay_tickets;
+    let conn = tipline::db::Db::connect(&tipline::db::DbUrl::parse(&db.url), 1).unwrap();
+    conn.write_tx(|c| -> Result<_, tipline::db::DbError> {
+        let tip_id: i64 = relay_tickets::table
+            .filter(relay_tickets::ticket_id.eq(ticket_id))
+            .select(relay_tickets::tip_id)
+            .first(c)?;
+        Ok(tipline::services::outbox::record_status_change(
+            c,
+            tip_id,
+            status,
+            Some(note),
+            tipline::db::now(),
+        )?)
+    })
+    .unwrap()
+    .expect("the relay has a callback URL")
+}
+
+#[test]
+fn relay_cli_prints_the_key_once_and_manages_relays() {
+    let db = TestDb::new();
+    let (ok, out) = tipline(
+        &db,
+        &[
+            "relay",
+            "add",
+            "--name",
+            "12345",
+            "--callback-url",
+            "http://127.0.0.1:9/cb",
+        ],
+    );
+    assert!(ok, "{out}");
+    let key = last_line(&out);
+    assert!(
+        tipline::auth::relay_key::well_formed(&key),
+        "last line: {key:?}\n{out}"
+    );
+    let (ok, dup) = tipline(&db, &["relay", "add", "--name", "12345"]);
+    assert!(!ok && dup.contains("exists"), "{dup}");
+    let (ok, bad) = tipline(
+        &db,
+        &["relay", "add", "--name", "x", "--callback-url", "ftp://x"],
+    );
+    assert!(!ok, "{bad}");
+
+    let (ok, list) = tipline(&db, &["relay", "list"]);
+    assert!(
+        ok && list.contains("12345") && list.contains("active"),
+        "{list}"
+    );
+    assert!(!list.contains(&key), "a listing never shows the key");
+
+    let port = free_port();
+    let server = Server::start(&db, port);
+    let r = relay_post(
+        &server.base,
+        Some(&key),
+        "/api/v1/relay/tips",
+        &ticket("CLI-1"),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let (ok, out) = tipline(&db, &["relay", "revoke", "12345"]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        relay_get(&server.base, Some(&key), "/api/v1/relay/tips/CLI-1").status,
+        401
+    );
+    let (ok, list) = tipline(&db, &["relay", "list"]);
+    assert!(ok && list.contains("revoked"), "{list}");
+
+    let (ok, out) = tipline(&db, &["relay", "rotate-key", "12345"]);
+    assert!(ok, "{out}");
+    let new_key = last_line(&out);
+    assert!(tipline::auth::relay_key::well_formed(&new_key) && new_key != key);
+    let r = relay_get(&server.base, Some(&new_key), "/api/v1/relay/tips/CLI-1");
+    assert_eq!(r.status, 200, "history kept under the new key: {}", r.body);
+    server.kill();
+
+    // The key is stored only as a hash.
+    if !db.is_postgres() {
+        for f in db.sqlite_files() {
+            let bytes = std::fs::read(&f).unwrap();
+            for k in [&key, &new_key] {
+                assert!(!bytes.windows(k.len()).any(|w| w == k.as_bytes()));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_call_back_survives_a_restart_between_retries_and_arrives_once() {
+    let db = TestDb::new();
+    let receiver = Receiver::start(3);
+    let (ok, out) = tipline(
+        &db,
+        &[
+            "relay",
+            "add",
+            "--name",
+            "12345",
+            "--callback-url",
+            &receiver.url,
+        ],
+    );
+    assert!(ok, "{out}");
+    let key = last_line(&out);
+    let port = free_port();
+    let server = Server::start(&db, port);
+    let r = relay_post(
+        &server.base,
+        Some(&key),
+        "/api/v1/relay/tips",
+        &ticket("RS-1"),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = change_status(&db, "RS-1", TipStatus::Verifying, "正在现场核查");
+    receiver.wait_for(Duration::from_secs(30), "two refusals", |d| d.len() >= 2);
+    server.kill();
+    let before = receiver.deliveries().len();
+    assert!(before < 4, "killed before the delivery: {before}");
+
+    let server = Server::start(&db, port);
+    receiver.wait_for(Duration::from_secs(60), "the delivery", |d| {
+        d.iter().any(|x| x.answered == 200)
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    server.kill();
+    let all = receiver.deliveries();
+    assert_eq!(all.len(), 4, "{all:?}");
+    let ok = receiver.accepted();
+    assert_eq!(ok.len(), 1, "delivered exactly once");
+    assert!(signature_valid(&key, &ok[0]));
+    assert_eq!(
+        ok[0].header("X-Tipline-Delivery"),
+        Some(id.to_string().as_str())
+    );
+    let body: serde_json::Value = serde_json::from_str(&ok[0].body).unwrap();
+    assert_eq!(body["status"], "verifying");
+}
+
+#[test]
+fn two_servers_on_one_database_deliver_each_entry_exactly_once() {
+    let db = TestDb::new();
+    let receiver = Receiver::start(0);
+    let (ok, out) = tipline(
+        &db,
+        &[
+            "relay",
+            "add",
+            "--name",
+            "12345",
+            "--callback-url",
+            &receiver.url,
+        ],
+    );
+    assert!(ok, "{out}");
+    let key = last_line(&out);
+    let (p1, p2) = (free_port(), free_port());
+    let a = Server::start(&db, p1);
+    let b = Server::start(&db, p2);
+    const N: usize = 40;
+    let tickets: Vec<serde_json::Value> = (0..N).map(|i| ticket(&format!("TWO-{i}"))).collect();
+    let r = relay_post(
+        &a.base,
+        Some(&key),
+        "/api/v1/relay/tips:batch",
+        &serde_json::json!({ "tickets": tickets }),
+    );
+    assert_eq!(r.json()["created"], N, "{}", r.body);
+    let mut ids = Vec::new();
+    for i in 0..N {
+        ids.push(change_status(
+            &db,
+            &format!("TWO-{i}"),
+            TipStatus::Dispatched,
+            "已派单",
+        ));
+    }
+    receiver.wait_for(Duration::from_secs(60), "every entry", |d| {
+        let distinct: std::collections::HashSet<_> = d
+            .iter()
+            .filter_map(|x| x.header("X-Tipline-Delivery").map(str::to_string))
+            .collect();
+        distinct.len() >= N
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    a.kill();
+    b.kill();
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for d in receiver.deliveries() {
+        assert!(signature_valid(&key, &d));
+        *count
+            .entry(d.header("X-Tipline-Delivery").unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(count.len(), N);
+    let twice: Vec<_> = count.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    for id in ids {
+        assert_eq!(count.get(&id.to_string()), Some(&1));
+    }
+}
