@@ -4,10 +4,12 @@
 //! Every query runs on a blocking thread (`Db::read` / `Db::write` wrap
 //! `web::block`-style `spawn_blocking`), never on an actix worker.
 
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 mod pool;
 pub mod reference;
+pub mod safeguards;
 pub mod schema;
 pub mod tips;
 pub mod users;

@@ -2,6 +2,8 @@
 
 pub mod credit_code;
 pub mod errors;
+pub mod file_kind;
+pub mod flood;
 pub mod receipt;
 pub mod role;
 pub mod tip;

@@ -2,7 +2,8 @@
 //! its receipt is handed back. Nothing acknowledged is lost.
 use chrono::NaiveDateTime;
 
-use super::ServiceError;
+use super::attachments::{self, StoredFile};
+use super::{ServiceError, flood};
 use crate::db::{self, cases, tips};
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::{TipDraft, TipInput};
@@ -25,16 +26,51 @@ pub fn check(state: &AppState, input: TipInput) -> Result<TipDraft, ServiceError
         .map_err(ServiceError::Invalid)
 }
 
+/// Files that come with a tip: already sealed (the form) or uploaded
+/// earlier under tokens (the JSON API, relays).
+#[derive(Debug, Default)]
+pub struct Evidence {
+    pub stored: Vec<StoredFile>,
+    pub tokens: Vec<String>,
+}
+
 pub async fn submit(
     state: &AppState,
     draft: TipDraft,
     source: TipSource,
+) -> Result<Accepted, ServiceError> {
+    submit_with(state, draft, source, Evidence::default()).await
+}
+
+/// Commit a tip with its evidence; sealed files whose rows do not commit are
+/// removed again.
+pub async fn submit_with(
+    state: &AppState,
+    draft: TipDraft,
+    source: TipSource,
+    evidence: Evidence,
+) -> Result<Accepted, ServiceError> {
+    let stored = evidence.stored.clone();
+    let result = commit(state, draft, source, evidence).await;
+    if result.is_err() {
+        attachments::discard(state, stored).await;
+    }
+    result
+}
+
+async fn commit(
+    state: &AppState,
+    draft: TipDraft,
+    source: TipSource,
+    evidence: Evidence,
 ) -> Result<Accepted, ServiceError> {
     let receipt = Receipt::generate();
     let receipt_hash = state.secrets.receipt_hash(&receipt);
     let contact_sealed = draft.contact.as_deref().map(|c| state.secrets.seal(c));
     let received_at = db::now();
     let router = state.router.clone();
+    let pack = state.pack.clone();
+    let limits = state.upload_limits;
     state
         .db
         .write(move |conn| -> Result<(), ServiceError> {
@@ -65,6 +101,9 @@ pub async fn submit(
                 },
             )?;
             tips::add_update(conn, id, TipStatus::Received.as_str(), None, received_at)?;
+            attachments::insert_for_tip(conn, id, &evidence.stored, received_at)?;
+            attachments::claim_tokens(conn, &limits, id, &evidence.tokens)?;
+            flood::note(conn, &pack.flood, id, &draft, received_at)?;
             Ok(())
         })
         .await?;

@@ -114,6 +114,14 @@ pub fn serve_args(lookup_limit: u32) -> ServeArgs {
         trust_proxy: false,
         workers: Some(2),
         shutdown_timeout: 1,
+        intake: tipline::config::IntakeArgs {
+            // Tests post many tips from one address; tests of the limit set their own.
+            intake_limit: 0,
+            intake_limit_nojs: 0,
+            // Cheap proofs keep tests fast; the mechanism is the same.
+            pow_bits: 4,
+            ..Default::default()
+        },
     }
 }
 
