@@ -57,7 +57,79 @@ fn jpeg(bytes: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
         keep
     });
     removed.dedup();
-    Ok((image.encoder().bytes().to_vec(), removed))
+    let mut out = image.encoder().bytes().to_vec();
+    if after_scans(&mut out) {
+        removed.push("trailer");
+    }
+    Ok((out, removed))
+}
+
+/// img-parts keeps everything after the first start-of-scan as one opaque
+/// block: later scans of a progressive JPEG, but also application segments
+/// between scans and whatever follows the end of image (MPF secondary
+/// images with their own EXIF, appended motion-photo videos, vendor
+/// trailers). Walk that block: keep entropy data and scan tables, drop
+/// APPn/COM segments, and cut at the real EOI. Entropy-coded data never
+/// holds a bare 0xFF (it is stuffed as FF 00), so markers are unambiguous.
+/// Returns whether anything was removed.
+fn after_scans(out: &mut Vec<u8>) -> bool {
+    let seg_len = |b: &[u8], at: usize| -> Option<usize> {
+        Some(usize::from(u16::from_be_bytes([
+            *b.get(at + 2)?,
+            *b.get(at + 3)?,
+        ])))
+    };
+    // Skip SOI and the header segments up to and including the first SOS.
+    let mut at = 2;
+    loop {
+        if out.get(at) != Some(&0xFF) {
+            return false;
+        }
+        let marker = out[at + 1];
+        let Some(len) = seg_len(out, at) else {
+            return false;
+        };
+        at += 2 + len;
+        if marker == markers::SOS {
+            break;
+        }
+    }
+    let mut kept = out[..at].to_vec();
+    let mut removed = false;
+    while at < out.len() {
+        let b = out[at];
+        if b != 0xFF || at + 1 >= out.len() {
+            kept.push(b);
+            at += 1;
+            continue;
+        }
+        let m = out[at + 1];
+        match m {
+            0x00 | markers::RST0..=markers::RST7 | 0xFF => {
+                kept.push(b);
+                at += 1;
+            }
+            markers::EOI => {
+                kept.extend_from_slice(&[0xFF, markers::EOI]);
+                removed |= at + 2 < out.len();
+                break;
+            }
+            _ => {
+                let Some(len) = seg_len(out, at) else { break };
+                let end = (at + 2 + len).min(out.len());
+                if matches!(m, markers::APP0..=markers::APP15 | markers::COM) {
+                    removed = true;
+                } else {
+                    kept.extend_from_slice(&out[at..end]);
+                }
+                at = end;
+            }
+        }
+    }
+    if kept.len() != out.len() {
+        *out = kept;
+    }
+    removed
 }
 
 /// PNG: critical chunks and the few ancillary ones that change how pixels
