@@ -325,3 +325,11 @@ fn json_uploads_by_token_receipt_additions_and_staff_thumbnails() {
     );
     assert!(!actions.iter().any(|(who, _)| who == "user:futian1"));
 }
+
+/// Writes the browser test's photo (a JPEG with GPS, device and XMP
+/// metadata): `cargo test --test evidence -- --ignored write_browser_fixture`.
+#[test]
+#[ignore]
+fn write_browser_fixture() {
+    std::fs::write("tests/fixtures/photo-gps.jpg", samples::jpeg()).unwrap();
+}
