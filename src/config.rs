@@ -78,4 +78,60 @@ pub struct ServeArgs {
     /// Seconds to finish in-flight requests after SIGTERM.
     #[arg(long, env = "TIPLINE_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+    #[command(flatten)]
+    pub intake: IntakeArgs,
+}
+
+/// Abuse resistance and evidence limits of the public intake.
+#[derive(Debug, Clone, Args)]
+pub struct IntakeArgs {
+    /// Tips (and uploads) per minute per client on the form and the JSON API; 0 = off (load tests).
+    #[arg(long, env = "TIPLINE_INTAKE_LIMIT", default_value_t = 10)]
+    pub intake_limit: u32,
+    /// Form posts per minute per client without a solved proof-of-work (JavaScript off).
+    #[arg(long, env = "TIPLINE_INTAKE_LIMIT_NOJS", default_value_t = 3)]
+    pub intake_limit_nojs: u32,
+    /// Proof-of-work difficulty in leading zero bits of SHA-256 (16 ≈ 65,000 hashes).
+    #[arg(long, env = "TIPLINE_POW_BITS", default_value_t = 16)]
+    pub pow_bits: u8,
+    /// Largest evidence file, in MiB.
+    #[arg(long, env = "TIPLINE_MAX_FILE_MB", default_value_t = 20)]
+    pub max_file_mb: u64,
+    /// Largest total of one tip's files, in MiB.
+    #[arg(long, env = "TIPLINE_MAX_TIP_MB", default_value_t = 50)]
+    pub max_tip_mb: u64,
+    /// Files per tip.
+    #[arg(long, env = "TIPLINE_MAX_FILES", default_value_t = 5)]
+    pub max_files: usize,
+    /// Where sealed evidence files live (default: DATA_DIR/files).
+    #[arg(long, env = "TIPLINE_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+    /// Send HSTS on every response (set when the service is only reachable over TLS).
+    #[arg(long, env = "TIPLINE_HSTS", default_value_t = false)]
+    pub hsts: bool,
+}
+
+impl Default for IntakeArgs {
+    fn default() -> Self {
+        IntakeArgs {
+            intake_limit: 10,
+            intake_limit_nojs: 3,
+            pow_bits: 16,
+            max_file_mb: 20,
+            max_tip_mb: 50,
+            max_files: 5,
+            files_dir: None,
+            hsts: false,
+        }
+    }
+}
+
+impl IntakeArgs {
+    pub fn upload_limits(&self) -> crate::domain::file_kind::UploadLimits {
+        crate::domain::file_kind::UploadLimits {
+            max_file_bytes: self.max_file_mb * 1024 * 1024,
+            max_tip_bytes: self.max_tip_mb * 1024 * 1024,
+            max_files: self.max_files,
+        }
+    }
 }

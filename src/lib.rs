@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod evidence;
 pub mod http;
 pub mod jurisdiction;
 pub mod matching;
@@ -20,7 +21,8 @@ pub mod text;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, Error, web};
 
 use state::AppState;
@@ -36,6 +38,28 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
+}
+
+/// HSTS when the service is reached over TLS: always when configured
+/// (`TIPLINE_HSTS`), or when a proxy we trust says the request was HTTPS.
+async fn hsts(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let tls = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => {
+            state.hsts || (state.trust_proxy && req.connection_info().scheme() == "https")
+        }
+        None => false,
+    };
+    let mut res = next.call(req).await?;
+    if tls {
+        res.headers_mut().insert(
+            HeaderName::from_static("strict-transport-security"),
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    Ok(res)
 }
 
 /// The whole service as an actix `App`.
@@ -55,5 +79,6 @@ pub fn app(
         .configure(http::routes)
         .default_service(web::to(http::not_found))
         .wrap(security_headers())
+        .wrap(from_fn(hsts))
         .wrap(from_fn(http::observe::observe))
 }

@@ -16,11 +16,15 @@ type HmacSha256 = Hmac<Sha256>;
 
 const NONCE_LEN: usize = 24;
 const CONTACT_AAD: &[u8] = b"tipline contact v1";
+const FILE_AAD: &[u8] = b"tipline file v1:";
 
 #[derive(Clone)]
 pub struct Secrets {
     receipt_key: [u8; 32],
     contact: XChaCha20Poly1305,
+    /// Evidence files (see `evidence::store`): a key of its own, so the
+    /// contact key never encrypts attacker-chosen megabytes.
+    file: XChaCha20Poly1305,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +52,7 @@ impl Secrets {
         Secrets {
             receipt_key: derive(master, b"tipline receipt key v1"),
             contact: XChaCha20Poly1305::new((&contact_key).into()),
+            file: XChaCha20Poly1305::new((&derive(master, b"tipline file key v1")).into()),
         }
     }
 
@@ -144,6 +149,50 @@ impl Secrets {
             )
             .map_err(|_| SecretError::Open)?;
         String::from_utf8(plain).map_err(|_| SecretError::Open)
+    }
+}
+
+impl Secrets {
+    /// The key that signs proof-of-work challenges (shared by every process).
+    pub fn pow_key(&self) -> [u8; 32] {
+        derive(&self.receipt_key, b"tipline pow key v1")
+    }
+
+    /// nonce ‖ ciphertext of an evidence file, bound to its stored `name`.
+    pub fn seal_file(&self, name: &str, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).expect("the OS random generator failed");
+        let aad = [FILE_AAD, name.as_bytes()].concat();
+        let sealed = self
+            .file
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
+            .expect("encryption cannot fail below 256 GiB");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    pub fn open_file(&self, name: &str, sealed: &[u8]) -> Result<Vec<u8>, SecretError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(SecretError::Open);
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let aad = [FILE_AAD, name.as_bytes()].concat();
+        self.file
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| SecretError::Open)
     }
 }
 

@@ -7,7 +7,9 @@ use anyhow::Context;
 
 use crate::config::{DbArgs, SecretArgs, ServeArgs};
 use crate::db::{Db, reference};
+use crate::evidence::store::{LocalDir, Vault};
 use crate::http::limiter::RateLimiter;
+use crate::http::pow::Pow;
 use crate::jurisdiction::{self, Pack};
 use crate::matching::MatchConfig;
 use crate::metrics::Metrics;
@@ -54,16 +56,25 @@ pub fn prepare(
         tracing::info!(applied, "migrations applied");
     }
     seed(&db, &pack)?;
-    let secrets = secrets(secret_args)?;
+    let secrets = Arc::new(secrets(secret_args)?);
     let registry = Arc::new(LiveIndex::load(&db, MatchConfig::default())?);
     tracing::info!(enterprises = registry.len(), "enterprise index built");
     registry.watch(db.clone(), Duration::from_secs(2));
+    let files_dir = serve
+        .intake
+        .files_dir
+        .clone()
+        .unwrap_or_else(|| secret_args.data_dir.join("files"));
+    let store = LocalDir::open(&files_dir)
+        .with_context(|| format!("evidence directory {}", files_dir.display()))?;
+    let minute = Duration::from_secs(60);
     Ok(AppState {
         db,
         router: Arc::new(Router::new(&pack)),
         registry,
         pack: Arc::new(pack),
-        secrets: Arc::new(secrets),
+        vault: Vault::new(Arc::new(store), secrets.clone()),
+        secrets: secrets.clone(),
         lookup_limiter: Arc::new(RateLimiter::new(
             serve.lookup_limit,
             Duration::from_secs(60),
@@ -71,6 +82,11 @@ pub fn prepare(
         metrics: Arc::new(Metrics::new()),
         trust_proxy: serve.trust_proxy,
         relay_limits: Arc::default(),
+        intake_limiter: Arc::new(RateLimiter::new(serve.intake.intake_limit, minute)),
+        nojs_limiter: Arc::new(RateLimiter::new(serve.intake.intake_limit_nojs, minute)),
+        pow: Arc::new(Pow::new(serve.intake.pow_bits, secrets.pow_key())),
+        upload_limits: serve.intake.upload_limits(),
+        hsts: serve.intake.hsts,
     })
 }
 
@@ -85,6 +101,10 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(workers) = args.workers {
         server = server.workers(workers);
     }
+    crate::services::retention::spawn_daily(
+        state.clone(),
+        Arc::new(crate::services::retention::SystemClock),
+    );
     tracing::info!(
         bind = %args.bind,
         pack = %state.pack.meta.key,

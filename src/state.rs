@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use crate::db::Db;
+use crate::domain::file_kind::UploadLimits;
+use crate::evidence::store::Vault;
 use crate::http::limiter::RateLimiter;
+use crate::http::pow::Pow;
 use crate::jurisdiction::Pack;
 use crate::metrics::Metrics;
 use crate::routing::Router;
@@ -24,4 +27,13 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// One rate limit per relay (issue 5).
     pub relay_limits: Arc<crate::services::relay::limits::RelayLimits>,
+    /// Tips and uploads per client (`TIPLINE_INTAKE_LIMIT`).
+    pub intake_limiter: Arc<RateLimiter>,
+    /// Form posts without a solved proof-of-work (`TIPLINE_INTAKE_LIMIT_NOJS`).
+    pub nojs_limiter: Arc<RateLimiter>,
+    pub pow: Arc<Pow>,
+    pub vault: Vault,
+    pub upload_limits: UploadLimits,
+    /// Send HSTS regardless of how the request arrived.
+    pub hsts: bool,
 }

@@ -34,6 +34,8 @@ impl Server {
             .env("TIPLINE_DATA_DIR", db.dir.path())
             .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
             .env("TIPLINE_LOOKUP_LIMIT", "100000")
+            // A load test: the per-client intake limit is off (issue 8).
+            .env("TIPLINE_INTAKE_LIMIT", "0")
             .env("TIPLINE_WORKERS", "2")
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())

@@ -4,6 +4,7 @@
 //! Every query runs on a blocking thread (`Db::read` / `Db::write` wrap
 //! `web::block`-style `spawn_blocking`), never on an actix worker.
 
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod enterprises;
@@ -11,6 +12,7 @@ pub mod outbox;
 mod pool;
 pub mod reference;
 pub mod relays;
+pub mod safeguards;
 pub mod schema;
 pub mod tips;
 pub mod users;

@@ -254,6 +254,55 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(cases -> enterprises (enterprise_id));
 diesel::joinable!(tip_messages -> tips (tip_id));
 
+// Evidence and abuse (issue 8): attachments, legal holds, flood fingerprints.
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        tip_id -> Nullable<BigInt>,
+        token_hash -> Nullable<Binary>,
+        storage_key -> Text,
+        thumb_key -> Nullable<Text>,
+        kind -> Text,
+        size -> BigInt,
+        removed -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    legal_holds (id) {
+        id -> BigInt,
+        case_id -> Nullable<BigInt>,
+        tip_id -> Nullable<BigInt>,
+        reason -> Text,
+        set_by -> Text,
+        set_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tip_fingerprints (tip_id) {
+        tip_id -> BigInt,
+        enterprise_key -> Text,
+        text_key -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_flags (case_id) {
+        case_id -> BigInt,
+        flood_suspected -> Bool,
+        flood_count -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(attachments -> tips (tip_id));
+diesel::joinable!(tip_fingerprints -> tips (tip_id));
+diesel::joinable!(case_flags -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     packs,
     districts,
@@ -269,4 +318,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     enterprises,
     registry_version,
+    attachments,
+    legal_holds,
+    tip_fingerprints,
+    case_flags,
 );

@@ -2,6 +2,8 @@
 
 pub mod credit_code;
 pub mod errors;
+pub mod file_kind;
+pub mod flood;
 pub mod place;
 pub mod receipt;
 pub mod role;

@@ -1,5 +1,5 @@
 //! The public JSON API: intake, lookup and reporter messages.
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::body;
@@ -24,9 +24,22 @@ pub async fn create_tip(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let input: TipInput = body::json(&req, payload).await?;
+    if !super::uploads::intake_allowed(&state, &req) {
+        return Err(ApiError::rate_limited());
+    }
+    if !matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "application/json" || m.suffix().is_some_and(|s| s == "json"))
+    {
+        return Err(ApiError::unsupported_media_type());
+    }
+    let bytes = body::read_limited(&req, payload, body::BODY_LIMIT).await?;
+    let (fields, tokens) = super::uploads::take_tokens(&bytes)?;
+    let input: TipInput = body::parse_json(&fields)?;
     let draft = intake::check(&state, input)?;
-    let accepted = intake::submit(&state, draft, TipSource::Api).await?;
+    let evidence = intake::Evidence {
+        stored: Vec::new(),
+        tokens,
+    };
+    let accepted = intake::submit_with(&state, draft, TipSource::Api, evidence).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(Created {

@@ -73,6 +73,30 @@ impl ApiError {
         )
     }
 
+    /// An evidence file refused: 413 for sizes and counts, 415 for kinds.
+    pub fn file_refused(r: &crate::domain::file_kind::FileRefusal) -> ApiError {
+        let (status, code) = if r.is_size() {
+            (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
+        } else {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type_refused")
+        };
+        let mut fields = FieldErrors::default();
+        fields.add("attachments", r.zh(), r.en());
+        ApiError {
+            fields,
+            ..ApiError::new(status, code, r.zh(), r.en())
+        }
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "无权执行此操作",
+            "Not allowed for your role",
+        )
+    }
+
     pub fn unsupported_media_type() -> ApiError {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -189,6 +213,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound => ApiError::not_found(),
             ServiceError::Db(e) => {
                 tracing::error!(error = %e, "database error");
+                ApiError::unavailable()
+            }
+            ServiceError::Refused(r) => ApiError::file_refused(&r),
+            ServiceError::Storage(e) => {
+                tracing::error!(error = %e, "evidence storage error");
                 ApiError::unavailable()
             }
         }

@@ -11,10 +11,13 @@ pub mod open311;
 pub mod openapi;
 pub mod ops;
 pub mod pages;
+pub mod pow;
 pub mod public;
 pub mod relay;
 pub mod relay_admin;
 pub mod staff_api;
+pub mod staff_files;
+pub mod uploads;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,6 +33,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tips", web::post().to(api::create_tip))
         .route("/api/v1/tips/lookup", web::post().to(api::lookup_tip))
         .route("/api/v1/tips/messages", web::post().to(api::add_message))
+        .route(
+            "/api/v1/tips/attachments",
+            web::post().to(uploads::add_to_tip),
+        )
+        .route("/api/v1/uploads", web::post().to(uploads::upload))
+        .route("/api/v1/attachments/{id}", web::get().to(staff_files::open))
+        .route(
+            "/api/v1/attachments/{id}/thumbnail",
+            web::get().to(staff_files::thumbnail),
+        )
+        .route(
+            "/api/v1/cases/{id}/hold",
+            web::post().to(staff_files::hold_case),
+        )
+        .route(
+            "/api/v1/tips/{id}/hold",
+            web::post().to(staff_files::hold_tip),
+        )
+        .route(
+            "/staff/cases/{id}/attachments",
+            web::get().to(staff_files::case_page),
+        )
         .route("/api/v1/session", web::post().to(staff_api::login))
         .route("/api/v1/session", web::delete().to(staff_api::logout))
         .route("/api/v1/cases", web::get().to(staff_api::list_cases))

@@ -35,6 +35,12 @@ pub struct FormPage {
     pub districts: Vec<Choice>,
     pub industries: Vec<Choice>,
     pub dimensions: Vec<Choice>,
+    /// Proof-of-work for `pow.js`; the form works without it, under a lower limit.
+    pub pow_challenge: String,
+    pub pow_bits: u8,
+    pub max_files: usize,
+    pub max_file_mb: u64,
+    pub max_tip_mb: u64,
 }
 
 impl FormPage {
@@ -72,8 +78,21 @@ impl FormPage {
             districts,
             industries,
             dimensions,
+            pow_challenge: String::new(),
+            pow_bits: 0,
+            max_files: 5,
+            max_file_mb: 20,
+            max_tip_mb: 50,
         }
     }
+}
+
+/// Staff: the thumbnails of a case's evidence (linked into the case page by issue 6).
+#[derive(Template)]
+#[template(path = "attachments.html")]
+pub struct AttachmentsPage {
+    pub case_id: i64,
+    pub items: Vec<crate::services::attachments::AttachmentView>,
 }
 
 #[derive(Template)]

@@ -8,11 +8,13 @@ use super::body::{self, field};
 use super::errors::ApiError;
 use super::observe::client_address;
 use super::pages::{ErrorPage, FormPage, FormValues, ReceiptPage, StatusPage, minute};
+use super::pow::Proof;
+use super::uploads;
 use crate::domain::errors::FieldErrors;
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::TipInput;
 use crate::domain::tip_status::TipSource;
-use crate::services::{ServiceError, intake, lookup};
+use crate::services::{ServiceError, attachments, intake, lookup};
 use crate::state::AppState;
 
 /// Render a page; pages that carry a receipt or a reporter's words are
@@ -61,11 +63,38 @@ pub fn error_page(status: StatusCode) -> HttpResponse {
     html(status, &page)
 }
 
+/// The form, with a fresh proof-of-work challenge for `pow.js`.
+fn form_page(state: &AppState, values: FormValues, errors: FieldErrors) -> FormPage {
+    let mut page = FormPage::new(&state.pack, values, errors);
+    page.pow_challenge = state.pow.challenge();
+    page.pow_bits = state.pow.bits();
+    page.max_files = state.upload_limits.max_files;
+    page.max_file_mb = state.upload_limits.max_file_bytes >> 20;
+    page.max_tip_mb = state.upload_limits.max_tip_bytes >> 20;
+    page
+}
+
 pub async fn form(state: web::Data<AppState>) -> HttpResponse {
     html(
         StatusCode::OK,
-        &FormPage::new(&state.pack, FormValues::default(), FieldErrors::default()),
+        &form_page(&state, FormValues::default(), FieldErrors::default()),
     )
+}
+
+/// A page naming why an attachment was refused (413 / 415).
+fn refused_page(e: &ApiError) -> HttpResponse {
+    if e.error.starts_with("file_") {
+        html(
+            e.status,
+            &ErrorPage {
+                title: "附件未能提交",
+                message: e.message,
+                message_en: e.message_en,
+            },
+        )
+    } else {
+        error_page(e.status)
+    }
 }
 
 pub async fn submit(
@@ -73,10 +102,34 @@ pub async fn submit(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let pairs = match body::form(&req, payload).await {
-        Ok(p) => p,
-        Err(e) => return error_page(e.status),
+    if !uploads::intake_allowed(&state, &req) {
+        return error_page(StatusCode::TOO_MANY_REQUESTS);
+    }
+    let (pairs, files) = if uploads::is_multipart(&req) {
+        match uploads::read_multipart(&req, payload, &state.upload_limits).await {
+            Ok(f) => (f.fields, f.files),
+            Err(e) => return refused_page(&e),
+        }
+    } else {
+        match body::form(&req, payload).await {
+            Ok(p) => (p, Vec::new()),
+            Err(e) => return error_page(e.status),
+        }
     };
+    // Without a solved proof (JavaScript off, or a script) a lower limit applies.
+    let challenge = field(&pairs, "pow_challenge").unwrap_or_default();
+    let nonce = field(&pairs, "pow_nonce").unwrap_or_default();
+    let proved = state.pow.verify(&Proof {
+        challenge: &challenge,
+        nonce: &nonce,
+    });
+    if !proved
+        && !state
+            .nojs_limiter
+            .allow(&client_address(&req, state.trust_proxy))
+    {
+        return error_page(StatusCode::TOO_MANY_REQUESTS);
+    }
     let get = |name| field(&pairs, name).unwrap_or_default();
     let values = FormValues {
         description: get("description"),
@@ -110,12 +163,24 @@ pub async fn submit(
         Err(ServiceError::Invalid(errors)) => {
             return html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage::new(&state.pack, values, errors),
+                &form_page(&state, values, errors),
             );
         }
         Err(e) => return error_page(ApiError::from(e).status),
     };
-    match intake::submit(&state, draft, TipSource::Web).await {
+    let cleaned = match attachments::clean_all(state.upload_limits, (0, 0), files).await {
+        Ok(c) => c,
+        Err(e) => return refused_page(&ApiError::from(e)),
+    };
+    let stored = match attachments::seal_all(&state, cleaned).await {
+        Ok(s) => s,
+        Err(e) => return error_page(ApiError::from(e).status),
+    };
+    let evidence = intake::Evidence {
+        stored,
+        tokens: Vec::new(),
+    };
+    match intake::submit_with(&state, draft, TipSource::Web, evidence).await {
         Ok(accepted) => html(
             StatusCode::OK,
             &ReceiptPage {

@@ -70,6 +70,13 @@ struct CalendarFile {
     report: Vec<Spanned<ReportDue>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SafeguardsFile {
+    retention: Vec<Spanned<RetentionRule>>,
+    flood: Spanned<FloodRule>,
+}
+
 /// Collects problems; knows each file's text to turn byte offsets into lines.
 struct Problems<'a> {
     files: &'a [PackFile],
@@ -143,6 +150,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     let deadlines: Option<DeadlinesFile> = p.parse("deadlines.toml");
     let punishment: Option<PunishmentFile> = p.parse("punishment.toml");
     let calendar: Option<CalendarFile> = p.parse("calendar.toml");
+    let safeguards: Option<SafeguardsFile> = p.parse("safeguards.toml");
     let (
         Some(meta),
         Some(industries),
@@ -156,6 +164,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         Some(deadlines),
         Some(punishment),
         Some(calendar),
+        Some(safeguards),
     ) = (
         meta,
         industries,
@@ -169,6 +178,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         deadlines,
         punishment,
         calendar,
+        safeguards,
     )
     else {
         return Err(p.errors);
@@ -233,6 +243,17 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     check_deadlines(&mut p, &defined, &deadlines);
     check_calendar(&mut p, &calendar);
     check_streets(&mut p, &districts);
+    unique(&mut p, "safeguards.toml", &safeguards.retention, |r| &r.key);
+    cited(&mut p, "safeguards.toml", &safeguards.retention, |e| {
+        &e.citation
+    });
+    cited(
+        &mut p,
+        "safeguards.toml",
+        std::slice::from_ref(&safeguards.flood),
+        |e| &e.citation,
+    );
+    check_safeguards(&mut p, &safeguards);
 
     if !p.errors.is_empty() {
         return Err(p.errors);
@@ -290,6 +311,12 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
             .into_iter()
             .map(Spanned::into_inner)
             .collect(),
+        retention: safeguards
+            .retention
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        flood: safeguards.flood.into_inner(),
     })
 }
 
@@ -601,6 +628,44 @@ fn check_deadlines(p: &mut Problems, d: &Defined, r: &DeadlinesFile) {
                 ),
             );
         }
+    }
+}
+
+/// Statuses a case can end in; retention applies only to those.
+const FINAL_STATUSES: [&str; 2] = ["closed", "unsubstantiated"];
+
+fn check_safeguards(p: &mut Problems, s: &SafeguardsFile) {
+    let f = "safeguards.toml";
+    for e in &s.retention {
+        let r = e.get_ref();
+        if !FINAL_STATUSES.contains(&r.case_status.as_str()) {
+            p.at(
+                f,
+                e.span(),
+                format!(
+                    "retention `{}`: case_status `{}` is not one of {FINAL_STATUSES:?}",
+                    r.key, r.case_status
+                ),
+            );
+        }
+        if r.months == 0 {
+            p.at(
+                f,
+                e.span(),
+                format!("retention `{}`: months must be > 0", r.key),
+            );
+        }
+    }
+    let flood = s.flood.get_ref();
+    if flood.window_minutes == 0
+        || flood.min_tips < 2
+        || !(flood.similarity > 0.0 && flood.similarity <= 1.0)
+    {
+        p.at(
+            f,
+            s.flood.span(),
+            "flood: window_minutes > 0, min_tips >= 2 and 0 < similarity <= 1".into(),
+        );
     }
 }
 

@@ -342,6 +342,32 @@ pub struct ReportDue {
     pub citation: String,
 }
 
+/// How long a closed case keeps its tips' text and files (retention).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionRule {
+    pub key: String,
+    /// The case status this applies to (`closed`, `unsubstantiated` …).
+    pub case_status: String,
+    /// Months after the case last changed.
+    pub months: u32,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// When near-identical tips about one enterprise look like a flood.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodRule {
+    pub window_minutes: u32,
+    /// Near-identical tips within the window (this one included) that raise the flag.
+    pub min_tips: u32,
+    /// Bigram Jaccard similarity (0–1] at which two descriptions count as near-identical.
+    pub similarity: f64,
+    #[serde(default)]
+    pub citation: String,
+}
+
 /// One loaded and checked pack.
 #[derive(Debug, Clone)]
 pub struct Pack {
@@ -358,6 +384,8 @@ pub struct Pack {
     pub deadlines: Vec<Deadline>,
     pub punishments: Vec<PunishmentMeasure>,
     pub calendar: Vec<ReportDue>,
+    pub retention: Vec<RetentionRule>,
+    pub flood: FloodRule,
 }
 
 impl Pack {

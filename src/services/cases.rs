@@ -4,10 +4,11 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::ServiceError;
+use super::attachments::AttachmentView;
 use crate::db::cases::{self, CaseFilter, CaseRow};
 use std::collections::HashMap;
 
-use crate::db::{DbError, audit, enterprises};
+use crate::db::{self, DbError, audit, enterprises, safeguards};
 use crate::domain::role::Scope;
 use crate::matching::Candidate;
 use crate::routing::{Finding, RoutingProposal};
@@ -62,6 +63,10 @@ pub struct TipView {
     pub enterprise_id: Option<i64>,
     /// This tip's own routing proposal, with its explanation.
     pub routing: Option<RoutingProposal>,
+    /// Evidence files of this tip (they follow the tip through merges).
+    pub attachments: Vec<AttachmentView>,
+    /// Whether a legal hold on this tip stops retention.
+    pub legal_hold: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,6 +82,11 @@ pub struct CaseDetail {
     pub tips: Vec<TipView>,
     pub deadlines: Vec<serde_json::Value>,
     pub history: Vec<audit::AuditEntry>,
+    /// A burst of near-identical tips about this enterprise (for the dispatcher).
+    pub flood_suspected: bool,
+    pub flood_count: i32,
+    /// A legal hold on the case stops retention.
+    pub legal_hold: bool,
 }
 
 fn split_keys(s: &str) -> Vec<String> {
@@ -144,9 +154,21 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
         .read(move |conn| -> Result<CaseDetail, ServiceError> {
             let row = cases::get(conn, &scope, id)?.ok_or(ServiceError::NotFound)?;
             let routing: Option<RoutingProposal> = serde_json::from_str(&row.routing).ok();
-            let tips = cases::tips_of(conn, id)?
+            let case_tips = cases::tips_of(conn, id)?;
+            let tip_ids: Vec<i64> = case_tips.iter().map(|t| t.id).collect();
+            let files = db::attachments::of_tips(conn, &tip_ids)?;
+            let held_tips = safeguards::held_tips(conn, &tip_ids)?;
+            let (flood_suspected, flood_count) = safeguards::flood_flag(conn, id)?;
+            let legal_hold = safeguards::case_held(conn, id)?;
+            let tips = case_tips
                 .into_iter()
                 .map(|t| TipView {
+                    attachments: files
+                        .iter()
+                        .filter(|f| f.tip_id == Some(t.id))
+                        .map(AttachmentView::from_row)
+                        .collect(),
+                    legal_hold: held_tips.contains(&t.id),
                     id: t.id,
                     source: t.source,
                     description: t.description,
@@ -179,6 +201,9 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 tips,
                 deadlines: Vec::new(),
                 history,
+                flood_suspected,
+                flood_count,
+                legal_hold,
             })
         })
         .await

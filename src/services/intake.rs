@@ -3,7 +3,8 @@
 //! receipt is handed back. Nothing acknowledged is lost.
 use chrono::{Duration, NaiveDateTime};
 
-use super::ServiceError;
+use super::attachments::{self, StoredFile};
+use super::{ServiceError, flood};
 use crate::db::{self, DbConnection, cases, tips};
 use crate::domain::place;
 use crate::domain::receipt::Receipt;
@@ -36,18 +37,57 @@ pub fn check(state: &AppState, input: TipInput) -> Result<TipDraft, ServiceError
         .map_err(ServiceError::Invalid)
 }
 
+/// Files that come with a tip: already sealed (the form) or uploaded
+/// earlier under tokens (the JSON API, relays).
+#[derive(Debug, Default)]
+pub struct Evidence {
+    pub stored: Vec<StoredFile>,
+    pub tokens: Vec<String>,
+}
+
 pub async fn submit(
     state: &AppState,
     draft: TipDraft,
     source: TipSource,
 ) -> Result<Accepted, ServiceError> {
+    submit_with(state, draft, source, Evidence::default()).await
+}
+
+/// Commit a tip with its evidence; sealed files whose rows do not commit are
+/// removed again.
+pub async fn submit_with(
+    state: &AppState,
+    draft: TipDraft,
+    source: TipSource,
+    evidence: Evidence,
+) -> Result<Accepted, ServiceError> {
+    let stored = evidence.stored.clone();
+    let result = commit_with_evidence(state, draft, source, evidence).await;
+    if result.is_err() {
+        attachments::discard(state, stored).await;
+    }
+    result
+}
+
+async fn commit_with_evidence(
+    state: &AppState,
+    draft: TipDraft,
+    source: TipSource,
+    evidence: Evidence,
+) -> Result<Accepted, ServiceError> {
     let st = state.clone();
+    let limits = state.upload_limits;
     // Route and match before taking the writer: on SQLite there is one.
     let accepted = state
         .db
         .blocking(move |db| {
             let prepared = prepare(&st, draft, source);
-            let (tip_id, case_id) = db.write_tx(|conn| insert_tip(conn, &prepared))?;
+            let (tip_id, case_id) = db.write_tx(|conn| {
+                let ids = insert_tip(conn, &prepared)?;
+                attachments::insert_for_tip(conn, ids.0, &evidence.stored, prepared.received_at)?;
+                attachments::claim_tokens(conn, &limits, ids.0, &evidence.tokens)?;
+                Ok::<_, ServiceError>(ids)
+            })?;
             Ok::<_, ServiceError>(Accepted {
                 receipt: prepared.receipt,
                 status: TipStatus::Received,
@@ -85,6 +125,7 @@ pub struct Prepared {
     routing_json: String,
     matching_json: String,
     window: Duration,
+    flood: crate::jurisdiction::FloodRule,
 }
 
 /// Pure work (routing and matching take well under a millisecond each).
@@ -102,6 +143,7 @@ pub fn prepare(state: &AppState, draft: TipDraft, source: TipSource) -> Prepared
         proposal,
         matched,
         window: Duration::days(i64::from(state.pack.routing.case_grouping_days)),
+        flood: state.pack.flood.clone(),
         draft,
         source,
     }
@@ -155,6 +197,7 @@ pub fn insert_tip(conn: &mut DbConnection, p: &Prepared) -> Result<(i64, i64), S
         None,
         received_at,
     )?;
+    flood::note(conn, &p.flood, tip_id, enterprise_id, draft, received_at)?;
     Ok((tip_id, case_id))
 }
 

@@ -1,13 +1,17 @@
 //! Use cases, each one transaction. Handlers call these; these call `db`.
 
 pub mod accounts;
+pub mod attachments;
 pub mod cases;
+pub mod flood;
+pub mod holds;
 pub mod intake;
 pub mod live_index;
 pub mod lookup;
 pub mod outbox;
 pub mod registry;
 pub mod relay;
+pub mod retention;
 
 use crate::db::DbError;
 use crate::domain::errors::FieldErrors;
@@ -20,6 +24,12 @@ pub enum ServiceError {
     NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
+    /// An evidence file refused before anything was stored (413/415).
+    #[error("file refused: {0}")]
+    Refused(crate::domain::file_kind::FileRefusal),
+    /// The evidence store failed (disk, object store).
+    #[error("evidence storage: {0}")]
+    Storage(String),
 }
 
 impl From<diesel::result::Error> for ServiceError {

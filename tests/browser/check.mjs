@@ -54,6 +54,51 @@ try {
   await page.screenshot({ path: `${shots}/4-message.png`, fullPage: true });
   if (!(await page.content()).includes("拉废钢的货车")) fail("the message is not shown");
   console.log(`browser check: receipt ${receipt.slice(0, 5)}…, status ${status}, screenshots in ${shots}`);
+
+  // Evidence: attach a photo carrying GPS and device data, with JavaScript
+  // off (plain multipart post) and on (pow.js solves the proof-of-work first).
+  const photo = process.env.PHOTO ?? "tests/fixtures/photo-gps.jpg";
+  for (const js of [false, true]) {
+    const ctx = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 360, height: 740 }, locale: "zh-CN" });
+    const p = await ctx.newPage();
+    await p.goto(`${base}/`);
+    await p.fill("#description", `化工路一家钢厂半夜开中频炉，照片为证（JS ${js ? "on" : "off"}）。`);
+    await p.fill("#enterprise_name", js ? "宏达钢铁" : "顺发铸造");
+    await p.setInputFiles("#files", photo);
+    await p.screenshot({ path: `${shots}/5-attach-js-${js ? "on" : "off"}.png`, fullPage: true });
+    await p.click("button[type=submit]");
+    await p.waitForSelector("#receipt", { timeout: 30000 });
+    await p.screenshot({ path: `${shots}/6-receipt-attach-js-${js ? "on" : "off"}.png`, fullPage: true });
+    await ctx.close();
+  }
+
+  // Staff see the thumbnails of both tips.
+  const staff = await browser.newContext({ viewport: { width: 1024, height: 800 }, locale: "zh-CN" });
+  const login = await staff.request.post(`${base}/api/v1/session`, {
+    data: { username: "dispatcher1", password: process.env.STAFF_PASSWORD ?? "browser check password 1" },
+  });
+  if (!login.ok()) fail(`staff login: ${login.status()}`);
+  const list = await (await staff.request.get(`${base}/api/v1/cases?limit=2`)).json();
+  const sp = await staff.newPage();
+  let thumbs = 0;
+  for (const c of list.items) {
+    await sp.goto(`${base}/staff/cases/${c.id}/attachments`);
+    const imgs = await sp.$$("img.thumb");
+    for (const img of imgs) {
+      await img.evaluate((el) => el.complete || new Promise((r) => { el.onload = r; el.onerror = r; }));
+      const w = await img.evaluate((el) => el.naturalWidth);
+      if (w > 0) thumbs += 1;
+    }
+    await sp.screenshot({ path: `${shots}/7-staff-thumbnails-case-${c.id}.png`, fullPage: true });
+  }
+  if (thumbs !== 2) fail(`staff saw ${thumbs} thumbnails, expected 2`);
+  // The stored photo, opened by staff, has no GPS or device data left.
+  const c0 = await (await staff.request.get(`${base}/api/v1/cases/${list.items[0].id}`)).json();
+  const file = await staff.request.get(`${base}${c0.tips[0].attachments[0].url}`);
+  const bytes = Buffer.from(await file.body()).toString("latin1");
+  if (bytes.includes("iPhone 15 Pro") || bytes.includes("Exif")) fail("metadata survived in the stored photo");
+  await staff.close();
+  console.log(`browser check: photo attached with JS off and on; staff saw ${thumbs} thumbnails`);
 } finally {
   await browser.close();
 }

@@ -114,6 +114,14 @@ pub fn serve_args(lookup_limit: u32) -> ServeArgs {
         trust_proxy: false,
         workers: Some(2),
         shutdown_timeout: 1,
+        intake: tipline::config::IntakeArgs {
+            // Tests post many tips from one address; tests of the limit set their own.
+            intake_limit: 0,
+            intake_limit_nojs: 0,
+            // Cheap proofs keep tests fast; the mechanism is the same.
+            pow_bits: 4,
+            ..Default::default()
+        },
     }
 }
 
@@ -150,8 +158,12 @@ impl TestApp {
     }
 
     pub fn spawn_with_limit(lookup_limit: u32) -> TestApp {
+        TestApp::spawn_with(serve_args(lookup_limit))
+    }
+
+    /// A server with these serve settings (intake limits, proxy trust …).
+    pub fn spawn_with(serve: ServeArgs) -> TestApp {
         let db = TestDb::new();
-        let serve = serve_args(lookup_limit);
         let state =
             tipline::startup::prepare(&db_args(&db.url), &secret_args(db.dir.path()), &serve)
                 .expect("prepare app");
@@ -213,6 +225,57 @@ impl TestApp {
                 .header("Content-Type", content_type)
                 .send(body.as_ref()),
         )
+    }
+
+    /// A POST with extra headers (`X-Forwarded-For`, `Cookie` …).
+    pub fn post_with(
+        &self,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: impl AsRef<[u8]>,
+    ) -> Reply {
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Self::reply(req.send(body.as_ref()))
+    }
+
+    /// A GET with extra headers, the body as bytes.
+    pub fn get_bytes(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut res = req.call().expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .unwrap_or_default();
+        (status, headers, body)
+    }
+
+    /// Sealed files in the evidence directory.
+    pub fn stored_files(&self) -> usize {
+        std::fs::read_dir(self.db.dir.path().join("files"))
+            .map(|rd| rd.flatten().count())
+            .unwrap_or(0)
     }
 
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Reply {
@@ -308,6 +371,8 @@ impl TestApp {
         (t, u, m)
     }
 }
+
+pub mod samples;
 
 pub const PASSWORD: &str = "a long test password 1";
 

@@ -1,0 +1,198 @@
+//! Evidence uploads over HTTP: the form's multipart body, the JSON flow's
+//! raw upload that returns a token, and adding files later with a receipt.
+//!
+//! Bodies are streamed and counted as they arrive: the first byte over a
+//! limit ends the request with 413, before anything is cleaned or stored.
+use actix_multipart::Multipart;
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::body::{self, BODY_LIMIT};
+use super::errors::ApiError;
+use super::observe::client_address;
+use crate::domain::errors::FieldErrors;
+use crate::domain::file_kind::{FileRefusal, UploadLimits};
+use crate::domain::receipt::Receipt;
+use crate::services::attachments;
+use crate::state::AppState;
+
+/// A multipart form: its text fields and its files' bytes (names dropped).
+pub struct MultipartForm {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<Vec<u8>>,
+}
+
+fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "multipart/form-data")
+}
+
+/// Read a multipart form within `limits`: at most `max_files` files, each at
+/// most `max_file_bytes`, all at most `max_tip_bytes`, text fields at most
+/// 64 KiB together. The original file names are never read into memory.
+pub async fn read_multipart(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limits: &UploadLimits,
+) -> Result<MultipartForm, ApiError> {
+    if declared_length(req).is_some_and(|n| n > limits.max_tip_bytes + BODY_LIMIT as u64) {
+        return Err(ApiError::file_refused(&FileRefusal::TipTooLarge));
+    }
+    let mut parts = Multipart::new(req.headers(), payload.into_inner());
+    let mut form = MultipartForm {
+        fields: Vec::new(),
+        files: Vec::new(),
+    };
+    let (mut text_bytes, mut file_bytes) = (0usize, 0u64);
+    while let Some(part) = parts.next().await {
+        let mut part = part.map_err(|_| ApiError::malformed_form())?;
+        let disposition = part.content_disposition().cloned();
+        let name = disposition
+            .as_ref()
+            .and_then(|d| d.get_name())
+            .unwrap_or("")
+            .to_string();
+        let is_file = disposition
+            .as_ref()
+            .is_some_and(|d| d.get_filename().is_some());
+        let mut data = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| ApiError::malformed_form())?;
+            if is_file {
+                if data.is_empty() && form.files.len() >= limits.max_files {
+                    return Err(ApiError::file_refused(&FileRefusal::TooMany));
+                }
+                if (data.len() + chunk.len()) as u64 > limits.max_file_bytes {
+                    return Err(ApiError::file_refused(&FileRefusal::TooLarge));
+                }
+                if file_bytes + chunk.len() as u64 > limits.max_tip_bytes {
+                    return Err(ApiError::file_refused(&FileRefusal::TipTooLarge));
+                }
+                file_bytes += chunk.len() as u64;
+            } else {
+                text_bytes += chunk.len();
+                if text_bytes > BODY_LIMIT {
+                    return Err(ApiError::too_large());
+                }
+            }
+            data.extend_from_slice(&chunk);
+        }
+        if is_file {
+            // A file input left empty still sends a part with no bytes.
+            if !data.is_empty() {
+                form.files.push(data);
+            }
+        } else {
+            let value = String::from_utf8(data).map_err(|_| ApiError::malformed_form())?;
+            form.fields.push((name, value));
+        }
+    }
+    Ok(form)
+}
+
+/// Read a raw upload body within the per-file limit.
+async fn read_file(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limits: &UploadLimits,
+) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::file_refused(&FileRefusal::TooLarge);
+    if declared_length(req).is_some_and(|n| n > limits.max_file_bytes) {
+        return Err(too_large());
+    }
+    let mut data = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::malformed())?;
+        if (data.len() + chunk.len()) as u64 > limits.max_file_bytes {
+            return Err(too_large());
+        }
+        data.extend_from_slice(&chunk);
+    }
+    if data.is_empty() {
+        return Err(ApiError::file_refused(&FileRefusal::UnsupportedType));
+    }
+    Ok(data)
+}
+
+/// One request of the intake limit (tips and uploads share it).
+pub fn intake_allowed(state: &AppState, req: &HttpRequest) -> bool {
+    state
+        .intake_limiter
+        .allow(&client_address(req, state.trust_proxy))
+}
+
+/// `POST /api/v1/uploads`: the file is the body (any declared type; the
+/// content decides). Answers `201 {"token", "kind", "size", "removed"}`;
+/// send the token in the tip's `attachments`.
+pub async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    if !intake_allowed(&state, &req) {
+        return Err(ApiError::rate_limited());
+    }
+    let bytes = read_file(&req, payload, &state.upload_limits).await?;
+    let token = attachments::upload(&state, bytes).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(token))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddFiles {
+    receipt: String,
+    attachments: Vec<String>,
+}
+
+/// `POST /api/v1/tips/attachments`: `{"receipt", "attachments": [tokens]}`
+/// adds uploads to an existing tip, within its limits.
+pub async fn add_to_tip(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    if !state
+        .lookup_limiter
+        .allow(&client_address(&req, state.trust_proxy))
+    {
+        return Err(ApiError::rate_limited());
+    }
+    let body: AddFiles = body::json(&req, payload).await?;
+    let receipt = Receipt::parse(&body.receipt).map_err(|e| {
+        let mut f = FieldErrors::default();
+        f.add("receipt", e.zh(), &e.to_string());
+        ApiError::invalid(f)
+    })?;
+    let n = attachments::add_with_receipt(&state, receipt, body.attachments).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({"status": "received", "added": n})))
+}
+
+/// Split `"attachments": [tokens]` off a JSON tip body, leaving the tip fields.
+pub fn take_tokens(bytes: &[u8]) -> Result<(Vec<u8>, Vec<String>), ApiError> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| ApiError::malformed())?;
+    let tokens = match value.as_object_mut().and_then(|o| o.remove("attachments")) {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(v) => serde_json::from_value::<Vec<String>>(v).map_err(|_| {
+            let mut f = FieldErrors::default();
+            f.add("attachments", "应为上传凭证列表", "a list of upload tokens");
+            ApiError::invalid(f)
+        })?,
+    };
+    Ok((
+        serde_json::to_vec(&value).expect("a value serialises"),
+        tokens,
+    ))
+}
