@@ -34,10 +34,25 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Scheduled jobs; run `jobs overdue` once a day (cron or a systemd timer).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
         pack: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Mark cases whose step is past due overdue and write the notices.
+    Overdue {
+        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
+        pack: String,
+        /// Run as of this day (China time), e.g. to replay a missed day.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
 }
 
@@ -108,6 +123,20 @@ fn main() -> std::process::ExitCode {
             db.migrate()?;
             tipline::cli::user(&db, cmd.into())
         }),
+        Some(Command::Jobs(JobsCommand::Overdue { pack, today })) => {
+            startup::connect(&cli.db).and_then(|db| {
+                db.migrate()?;
+                let pack = startup::load_pack(&pack)?;
+                // `--today D` runs at noon of D in China (04:00 UTC).
+                let now = match today {
+                    Some(d) => d.and_hms_opt(4, 0, 0).expect("a valid time"),
+                    None => tipline::db::now(),
+                };
+                let report = tipline::services::supervision::run_overdue(&db, &pack, now)?;
+                println!("{}", serde_json::to_string(&report)?);
+                Ok(())
+            })
+        }
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;

@@ -78,6 +78,13 @@ pub struct CaseRow {
     pub last_seen_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub enterprise_credit_code: Option<String>,
+    pub finding: Option<String>,
+    pub due_step: Option<String>,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub overdue: bool,
+    pub returned_reason: Option<String>,
+    pub public_result: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -87,6 +94,15 @@ pub struct CaseFilter {
     pub district: Option<String>,
     pub industry: Option<String>,
     pub q: Option<String>,
+    /// Only cases marked overdue by the daily job.
+    pub overdue: Option<bool>,
+    pub dimension: Option<String>,
+    /// Opened on or after / before this instant.
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// Oldest first (keyset on `after_id`) instead of newest first.
+    pub oldest_first: bool,
+    pub after_id: Option<i64>,
     /// Keyset cursor: only cases with a smaller id.
     pub before_id: Option<i64>,
     pub limit: i64,
@@ -145,10 +161,67 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
             .select(tips::case_id);
         q = q.filter(cases::id.nullable().eq_any(matching));
     }
+    if let Some(o) = f.overdue {
+        q = q.filter(cases::overdue.eq(o));
+    }
+    if let Some(d) = &f.dimension {
+        q = q.filter(
+            cases::dimensions
+                .eq(d.clone())
+                .or(cases::dimensions.like(format!("{d},%")))
+                .or(cases::dimensions.like(format!("%,{d}")))
+                .or(cases::dimensions.like(format!("%,{d},%"))),
+        );
+    }
+    if let Some(t) = f.since {
+        q = q.filter(cases::created_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(cases::created_at.lt(t));
+    }
+    if f.oldest_first {
+        if let Some(id) = f.after_id {
+            q = q.filter(cases::id.gt(id));
+        }
+        return q.order(cases::id.asc()).limit(f.limit).load(conn);
+    }
     if let Some(id) = f.before_id {
         q = q.filter(cases::id.lt(id));
     }
     q.order(cases::id.desc()).limit(f.limit).load(conn)
+}
+
+/// Queue counts within the scope: (status, count) and the overdue total.
+pub fn counts(conn: &mut DbConnection, scope: &Scope) -> QueryResult<(Vec<(String, i64)>, i64)> {
+    let mut by = cases::table
+        .group_by(cases::status)
+        .select((cases::status, diesel::dsl::count_star()))
+        .into_boxed();
+    let mut late = cases::table
+        .filter(cases::overdue.eq(true).and(cases::status.ne("closed")))
+        .count()
+        .into_boxed();
+    match scope {
+        Scope::All => {}
+        Scope::Bureau(b) => {
+            let pat = format!("%,{b},%");
+            by = by.filter(
+                cases::lead_bureau
+                    .eq(b.clone())
+                    .or(cases::co_bureaus.like(pat.clone())),
+            );
+            late = late.filter(
+                cases::lead_bureau
+                    .eq(b.clone())
+                    .or(cases::co_bureaus.like(pat)),
+            );
+        }
+        Scope::District(d) => {
+            by = by.filter(cases::district.eq(d.clone()));
+            late = late.filter(cases::district.eq(d.clone()));
+        }
+    }
+    Ok((by.load(conn)?, late.get_result(conn)?))
 }
 
 /// One case, if the scope may see it.

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod measures;
 mod pool;
 pub mod reference;
 pub mod schema;

@@ -129,6 +129,55 @@ diesel::table! {
         last_seen_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        enterprise_credit_code -> Nullable<Text>,
+        finding -> Nullable<Text>,
+        due_step -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        overdue -> Bool,
+        returned_reason -> Nullable<Text>,
+        public_result -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_measures (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        measure -> Text,
+        rule_key -> Nullable<Text>,
+        ordered_on -> Date,
+        due_on -> Date,
+        extensions -> Integer,
+        extended_months -> Integer,
+        extension_reason -> Nullable<Text>,
+        note -> Text,
+        is_open -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_records (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        detail -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supervision_notices (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        step -> Text,
+        due_on -> Nullable<Date>,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -147,6 +196,9 @@ diesel::joinable!(tip_updates -> tips (tip_id));
 diesel::joinable!(tips -> cases (case_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(tip_messages -> tips (tip_id));
+diesel::joinable!(case_measures -> cases (case_id));
+diesel::joinable!(case_records -> cases (case_id));
+diesel::joinable!(supervision_notices -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     packs,
@@ -160,5 +212,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     cases,
+    case_measures,
+    case_records,
+    supervision_notices,
     audit_log,
 );

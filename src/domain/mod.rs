@@ -1,11 +1,14 @@
 //! Pure domain types and rules: no I/O, no diesel, no actix.
 
+pub mod case_state;
 pub mod credit_code;
+pub mod deadline;
 pub mod errors;
 pub mod receipt;
 pub mod role;
 pub mod tip;
 pub mod tip_status;
+pub mod working_days;
 
 /// Whether a credit code given with a tip is well formed: 18 characters of the
 /// GB 32100-2015 set. The full check-character parse lives in `credit_code`.

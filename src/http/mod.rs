@@ -9,7 +9,9 @@ pub mod observe;
 pub mod ops;
 pub mod pages;
 pub mod public;
+pub mod staff_actions;
 pub mod staff_api;
+pub mod staff_pages;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -29,6 +31,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/session", web::delete().to(staff_api::logout))
         .route("/api/v1/cases", web::get().to(staff_api::list_cases))
         .route("/api/v1/cases/{id}", web::get().to(staff_api::get_case))
+        .route(
+            "/api/v1/cases/{id}/tips/{tip}/contact",
+            web::post().to(staff_actions::read_contact),
+        )
+        .route(
+            "/api/v1/cases/{id}/{action}",
+            web::post().to(staff_actions::case_action),
+        )
+        .route("/api/v1/audit", web::get().to(staff_actions::audit_log))
+        .configure(staff_pages::routes)
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics));

@@ -85,6 +85,14 @@ pub struct CaseQuery {
     district: Option<String>,
     industry: Option<String>,
     q: Option<String>,
+    overdue: Option<bool>,
+    dimension: Option<String>,
+    /// Opened on or after this date (YYYY-MM-DD, UTC).
+    from: Option<chrono::NaiveDate>,
+    /// Opened before the day after this date.
+    to: Option<chrono::NaiveDate>,
+    /// `new` (default) or `old`.
+    sort: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -118,13 +126,23 @@ pub async fn list_cases(
         return Err(ApiError::invalid(errors));
     }
     let q = query.into_inner();
+    let oldest_first = q.sort.as_deref() == Some("old");
     let filter = CaseFilter {
         status: q.status,
         bureau: q.bureau,
         district: q.district,
         industry: q.industry,
         q: q.q,
-        before_id,
+        overdue: q.overdue,
+        dimension: q.dimension,
+        since: q.from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+        until: q
+            .to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        oldest_first,
+        after_id: before_id.filter(|_| oldest_first),
+        before_id: before_id.filter(|_| !oldest_first),
         limit,
     };
     let page = cases::list(&state, staff.scope(), filter).await?;

@@ -69,6 +69,11 @@ struct PunishmentFile {
 struct CalendarFile {
     report: Vec<Spanned<ReportDue>>,
 }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkdaysFile {
+    year: Vec<Spanned<WorkYear>>,
+}
 
 /// Collects problems; knows each file's text to turn byte offsets into lines.
 struct Problems<'a> {
@@ -143,6 +148,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     let deadlines: Option<DeadlinesFile> = p.parse("deadlines.toml");
     let punishment: Option<PunishmentFile> = p.parse("punishment.toml");
     let calendar: Option<CalendarFile> = p.parse("calendar.toml");
+    let workdays: Option<WorkdaysFile> = p.parse("workdays.toml");
     let (
         Some(meta),
         Some(industries),
@@ -156,6 +162,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         Some(deadlines),
         Some(punishment),
         Some(calendar),
+        Some(workdays),
     ) = (
         meta,
         industries,
@@ -169,6 +176,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         deadlines,
         punishment,
         calendar,
+        workdays,
     )
     else {
         return Err(p.errors);
@@ -225,6 +233,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         &e.citation
     });
     cited(&mut p, "calendar.toml", &calendar.report, |e| &e.citation);
+    cited(&mut p, "workdays.toml", &workdays.year, |e| &e.citation);
 
     check_routing(&mut p, &defined, &routing);
     check_classify(&mut p, &defined, &classify);
@@ -232,6 +241,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     check_requirements(&mut p, &defined, &requirements);
     check_deadlines(&mut p, &defined, &deadlines);
     check_calendar(&mut p, &calendar);
+    check_workdays(&mut p, &workdays);
     check_streets(&mut p, &districts);
 
     if !p.errors.is_empty() {
@@ -290,6 +300,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
             .into_iter()
             .map(Spanned::into_inner)
             .collect(),
+        workdays: workdays.year.into_iter().map(Spanned::into_inner).collect(),
     })
 }
 
@@ -591,6 +602,22 @@ fn check_deadlines(p: &mut Problems, d: &Defined, r: &DeadlinesFile) {
         if let Some(dim) = &dl.dimension {
             defined(p, f, span.clone(), "dimension", &d.dimensions, dim);
         }
+        if let Some(step) = &dl.step {
+            if !DEADLINE_STEPS.contains(&step.as_str()) {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("deadline `{}`: unknown step `{step}`", dl.key),
+                );
+            }
+            if dl.working_days.is_none() {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("deadline `{}`: a step limit needs working_days", dl.key),
+                );
+            }
+        }
         if !dl.immediate && dl.months.is_none() && dl.days.is_none() && dl.working_days.is_none() {
             p.at(
                 f,
@@ -600,6 +627,47 @@ fn check_deadlines(p: &mut Problems, d: &Defined, r: &DeadlinesFile) {
                     dl.key
                 ),
             );
+        }
+    }
+}
+
+/// Every day parses, lies in its year, is listed once; make-up working days
+/// fall on weekends; years are unique.
+fn check_workdays(p: &mut Problems, w: &WorkdaysFile) {
+    use crate::domain::working_days::parse_days;
+    use chrono::Datelike;
+    let f = "workdays.toml";
+    let mut years = HashSet::new();
+    for e in &w.year {
+        let (span, y) = (e.span(), e.get_ref());
+        if !years.insert(y.year) {
+            p.at(f, span.clone(), format!("year {} listed twice", y.year));
+        }
+        let mut seen = HashSet::new();
+        for (list, is_holiday) in [(&y.holidays, true), (&y.workdays, false)] {
+            for spec in list {
+                match parse_days(spec) {
+                    Err(m) => p.at(f, span.clone(), m),
+                    Ok(days) => {
+                        for d in days {
+                            if d.year() != y.year {
+                                p.at(f, span.clone(), format!("{d} is not in {}", y.year));
+                            }
+                            if !seen.insert(d) {
+                                p.at(f, span.clone(), format!("{d} listed twice"));
+                            }
+                            let weekend = d.weekday().number_from_monday() >= 6;
+                            if !is_holiday && !weekend {
+                                p.at(
+                                    f,
+                                    span.clone(),
+                                    format!("make-up working day {d} is not a weekend day"),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Use cases, each one transaction. Handlers call these; these call `db`.
 
 pub mod accounts;
+pub mod case_admin;
 pub mod cases;
 pub mod intake;
 pub mod lookup;
+pub mod supervision;
+pub mod workflow;
 
 use crate::db::DbError;
 use crate::domain::errors::FieldErrors;
