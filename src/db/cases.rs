@@ -94,6 +94,12 @@ pub struct CaseFilter {
     pub district: Option<String>,
     pub industry: Option<String>,
     pub q: Option<String>,
+    /// Any of these statuses (when not empty).
+    pub statuses: Vec<String>,
+    /// Cases this bureau leads (not co-handles).
+    pub lead_bureau: Option<String>,
+    /// Not closed.
+    pub open_only: bool,
     /// Only cases marked overdue by the daily job.
     pub overdue: Option<bool>,
     pub dimension: Option<String>,
@@ -161,6 +167,15 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
             .select(tips::case_id);
         q = q.filter(cases::id.nullable().eq_any(matching));
     }
+    if !f.statuses.is_empty() {
+        q = q.filter(cases::status.eq_any(f.statuses.clone()));
+    }
+    if let Some(b) = &f.lead_bureau {
+        q = q.filter(cases::lead_bureau.eq(b.clone()));
+    }
+    if f.open_only {
+        q = q.filter(cases::status.ne("closed"));
+    }
     if let Some(o) = f.overdue {
         q = q.filter(cases::overdue.eq(o));
     }
@@ -191,37 +206,65 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
     q.order(cases::id.desc()).limit(f.limit).load(conn)
 }
 
-/// Queue counts within the scope: (status, count) and the overdue total.
-pub fn counts(conn: &mut DbConnection, scope: &Scope) -> QueryResult<(Vec<(String, i64)>, i64)> {
-    let mut by = cases::table
-        .group_by(cases::status)
-        .select((cases::status, diesel::dsl::count_star()))
-        .into_boxed();
-    let mut late = cases::table
-        .filter(cases::overdue.eq(true).and(cases::status.ne("closed")))
-        .count()
-        .into_boxed();
-    match scope {
-        Scope::All => {}
-        Scope::Bureau(b) => {
-            let pat = format!("%,{b},%");
-            by = by.filter(
+/// The counts on the queue's tabs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct QueueCounts {
+    /// Waiting on the reader: new and returned cases for the dispatcher's
+    /// office, cases the bureau leads and has not closed, open cases of the district.
+    pub mine: i64,
+    pub new: i64,
+    pub overdue: i64,
+    pub returned: i64,
+}
+
+/// Statuses in which the lead bureau has work to do.
+pub const WITH_BUREAU: [&str; 6] = [
+    "dispatched",
+    "verifying",
+    "verified",
+    "enforcing",
+    "reinspected",
+    "exit_accepted",
+];
+
+/// Each count is one query an index narrows (status, overdue, lead bureau or
+/// district), so a page of the queue never counts the whole table: with
+/// 100,000 cases a full scan costs more than the page itself.
+pub fn counts(conn: &mut DbConnection, scope: &Scope) -> QueryResult<QueueCounts> {
+    let count = |conn: &mut DbConnection,
+                 q: cases::BoxedQuery<'static, super::DbBackend>|
+     -> QueryResult<i64> { q.count().get_result(conn) };
+    let new = count(conn, scoped(scope).filter(cases::status.eq("received")))?;
+    let returned = count(conn, scoped(scope).filter(cases::status.eq("returned")))?;
+    let overdue = count(
+        conn,
+        scoped(scope).filter(cases::overdue.eq(true).and(cases::status.ne("closed"))),
+    )?;
+    let mine = match scope {
+        Scope::All => new + returned,
+        Scope::Bureau(b) => count(
+            conn,
+            cases::table.into_boxed().filter(
                 cases::lead_bureau
                     .eq(b.clone())
-                    .or(cases::co_bureaus.like(pat.clone())),
-            );
-            late = late.filter(
-                cases::lead_bureau
-                    .eq(b.clone())
-                    .or(cases::co_bureaus.like(pat)),
-            );
-        }
-        Scope::District(d) => {
-            by = by.filter(cases::district.eq(d.clone()));
-            late = late.filter(cases::district.eq(d.clone()));
-        }
-    }
-    Ok((by.load(conn)?, late.get_result(conn)?))
+                    .and(cases::status.eq_any(WITH_BUREAU)),
+            ),
+        )?,
+        Scope::District(d) => count(
+            conn,
+            cases::table.into_boxed().filter(
+                cases::district
+                    .eq(d.clone())
+                    .and(cases::status.ne("closed")),
+            ),
+        )?,
+    };
+    Ok(QueueCounts {
+        mine,
+        new,
+        overdue,
+        returned,
+    })
 }
 
 /// One case, if the scope may see it.

@@ -144,6 +144,7 @@ pub async fn list_cases(
         after_id: before_id.filter(|_| oldest_first),
         before_id: before_id.filter(|_| !oldest_first),
         limit,
+        ..CaseFilter::default()
     };
     let page = cases::list(&state, staff.scope(), filter).await?;
     Ok(HttpResponse::Ok().json(page))

@@ -9,7 +9,7 @@ use super::body;
 use super::pages::Choice;
 use super::public::html;
 use crate::auth::{Staff, session};
-use crate::db::cases::CaseFilter;
+use crate::db::cases::{CaseFilter, WITH_BUREAU};
 use crate::domain::case_state::{ALL_STATUSES, Action, Party};
 use crate::domain::role::Role;
 use crate::services::accounts::{self, LoginError};
@@ -153,7 +153,7 @@ async fn logout(
 pub struct Tab {
     key: &'static str,
     label: &'static str,
-    count: i64,
+    count: String,
     selected: bool,
 }
 
@@ -218,7 +218,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         .into_owned()
         .collect();
     let get = |k: &str| body::field(&params, k).filter(|v| !v.is_empty());
-    let view = get("view").unwrap_or_else(|| "all".into());
+    let view = get("view").unwrap_or_else(|| "mine".into());
     let date =
         |k: &str| get(k).and_then(|v| chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok());
     let oldest_first = get("sort").as_deref() == Some("old");
@@ -244,8 +244,15 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         "new" => filter.status = Some("received".into()),
         "returned" => filter.status = Some("returned".into()),
         "overdue" => filter.overdue = Some(true),
-        // "Mine": what waits on my role (a bureau's scope is already its own).
-        "mine" if staff.role == Role::Dispatcher => filter.status = Some("received".into()),
+        // "Mine": what waits on me, as `db::cases::counts` counts it.
+        "mine" => match (&staff.role, &staff.bureau, &staff.district) {
+            (Role::Bureau, Some(b), _) => {
+                filter.lead_bureau = Some(b.clone());
+                filter.statuses = WITH_BUREAU.iter().map(|s| s.to_string()).collect();
+            }
+            (Role::District, _, _) => filter.open_only = true,
+            _ => filter.statuses = vec!["received".into(), "returned".into()],
+        },
         _ => {}
     }
     let scope = staff.scope();
@@ -257,52 +264,21 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
             .read(move |conn| crate::db::cases::counts(conn, &s).map_err(crate::db::DbError::from))
             .await
     };
-    let (Ok(page), Ok((by_status, overdue))) = (page, counts) else {
+    let (Ok(page), Ok(n)) = (page, counts) else {
         return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE);
     };
-    let count = |s: &str| {
-        by_status
-            .iter()
-            .find(|(k, _)| k == s)
-            .map(|(_, n)| *n)
-            .unwrap_or(0)
+    let tab = |key: &'static str, label: &'static str, count: Option<i64>| Tab {
+        key,
+        label,
+        count: count.map(|c| c.to_string()).unwrap_or_default(),
+        selected: view == key,
     };
-    let all: i64 = by_status.iter().map(|(_, n)| n).sum();
     let tabs = vec![
-        Tab {
-            key: "all",
-            label: "全部 All",
-            count: all,
-            selected: view == "all",
-        },
-        Tab {
-            key: "mine",
-            label: "我的待办 Mine",
-            count: if staff.role == Role::Dispatcher {
-                count("received")
-            } else {
-                all - count("closed")
-            },
-            selected: view == "mine",
-        },
-        Tab {
-            key: "new",
-            label: "新案件 New",
-            count: count("received"),
-            selected: view == "new",
-        },
-        Tab {
-            key: "overdue",
-            label: "逾期 Overdue",
-            count: overdue,
-            selected: view == "overdue",
-        },
-        Tab {
-            key: "returned",
-            label: "退回 Returned",
-            count: count("returned"),
-            selected: view == "returned",
-        },
+        tab("mine", "我的待办 Mine", Some(n.mine)),
+        tab("new", "新案件 New", Some(n.new)),
+        tab("overdue", "逾期 Overdue", Some(n.overdue)),
+        tab("returned", "退回 Returned", Some(n.returned)),
+        tab("all", "全部 All", None),
     ];
     let next = page.next.as_ref().map(|n| {
         let mut q: Vec<(String, String)> = params

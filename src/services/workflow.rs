@@ -251,14 +251,18 @@ fn opt_text(field: &str, value: &Option<String>) -> Result<Option<String>, Workf
     }
 }
 
+/// Whether the case has an open rectification order (what `extend` extends).
+fn open_rectification(conn: &mut DbConnection, case_id: i64) -> Result<bool, WorkflowError> {
+    Ok(measures::measures_of(conn, case_id)?
+        .iter()
+        .any(|m| m.is_open && m.measure == Measure::Rectify.as_str()))
+}
+
 /// The facts the state machine needs about a case.
 fn facts(conn: &mut DbConnection, case: &CaseRow) -> Result<Facts, WorkflowError> {
-    let open_rect = measures::measures_of(conn, case.id)?
-        .iter()
-        .any(|m| m.is_open && m.measure == Measure::Rectify.as_str());
     Ok(Facts {
         finding: case.finding.as_deref().and_then(Finding::parse),
-        open_rectification: open_rect,
+        open_rectification: open_rectification(conn, case.id)?,
         passed: false,
     })
 }
@@ -642,14 +646,7 @@ pub fn apply(
     }
     let after = Facts {
         finding: change.finding.and_then(Finding::parse).or(f.finding),
-        open_rectification: facts(
-            conn,
-            &CaseRow {
-                status: to.as_str().into(),
-                ..case
-            },
-        )?
-        .open_rectification,
+        open_rectification: open_rectification(conn, case_id)?,
         passed: false,
     };
     Ok(Outcome {

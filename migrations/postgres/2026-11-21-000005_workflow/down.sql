@@ -1,4 +1,5 @@
 DROP INDEX audit_actor;
+DROP INDEX cases_created;
 DROP INDEX cases_overdue;
 DROP INDEX cases_due;
 DROP INDEX cases_industry;

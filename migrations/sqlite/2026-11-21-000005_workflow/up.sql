@@ -64,4 +64,5 @@ CREATE UNIQUE INDEX supervision_notices_once ON supervision_notices (case_id, st
 CREATE INDEX cases_industry ON cases (industry, id);
 CREATE INDEX cases_due ON cases (due_on, id);
 CREATE INDEX cases_overdue ON cases (overdue, id);
+CREATE INDEX cases_created ON cases (created_at, id);
 CREATE INDEX audit_actor ON audit_log (actor, id);
