@@ -85,6 +85,17 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled account.
     Enable { username: String },
+    /// Enrol an account in the TOTP second factor; prints the otpauth:// URI once.
+    TotpEnrol { username: String },
+    /// Remove an account's TOTP second factor.
+    TotpRemove { username: String },
+    /// Require TOTP at login for every account of a role (--off to stop).
+    RequireTotp {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// Set a new password (from --password-stdin or TIPLINE_PASSWORD) and unlock.
     ResetPassword {
         username: String,
@@ -120,8 +131,25 @@ fn main() -> std::process::ExitCode {
             Ok(())
         }),
         Some(Command::User(cmd)) => startup::connect(&cli.db).and_then(|db| {
+            use tipline::services::second_factor;
             db.migrate()?;
-            tipline::cli::user(&db, cmd.into())
+            let now = tipline::db::now();
+            match cmd {
+                UserCommand::TotpEnrol { username } => {
+                    let secrets = startup::secrets(&cli.secrets)?;
+                    let uri = second_factor::enrol(&db, &secrets, &username, now)?;
+                    println!("{uri}");
+                    Ok(())
+                }
+                UserCommand::TotpRemove { username } => second_factor::remove(&db, &username, now),
+                UserCommand::RequireTotp { role, off } => {
+                    let role = tipline::domain::role::Role::parse(&role).ok_or_else(|| {
+                        anyhow::anyhow!("role must be admin, dispatcher, bureau or district")
+                    })?;
+                    second_factor::require_for_role(&db, role, !off, now)
+                }
+                other => tipline::cli::user(&db, other.into()),
+            }
         }),
         Some(Command::Jobs(JobsCommand::Overdue { pack, today })) => {
             startup::connect(&cli.db).and_then(|db| {
@@ -192,6 +220,10 @@ impl From<UserCommand> for tipline::cli::UserAction {
                 password_stdin,
                 password,
             },
+            // Handled in main with the secrets (they seal the TOTP secret).
+            UserCommand::TotpEnrol { .. }
+            | UserCommand::TotpRemove { .. }
+            | UserCommand::RequireTotp { .. } => A::List,
         }
     }
 }

@@ -897,3 +897,70 @@ fn merge_and_split() {
         409
     );
 }
+
+#[test]
+fn totp_second_factor_optional_and_required_by_role() {
+    use tipline::domain::role::Role;
+    use tipline::services::second_factor;
+    let app = TestApp::spawn();
+    app.add_user("admin1", "admin", None, None);
+    app.add_user("disp", "dispatcher", None, None);
+    let now = tipline::db::now();
+    let uri = second_factor::enrol(&app.state.db, &app.state.secrets, "admin1", now).unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/tipline:admin1?secret="),
+        "{uri}"
+    );
+    // Decode the base32 secret from the URI, as the app would.
+    let b32 = uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let mut bits = 0u32;
+    let mut buf = 0u32;
+    let mut secret = Vec::new();
+    for c in b32.bytes() {
+        let v = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .iter()
+            .position(|x| *x == c)
+            .unwrap() as u32;
+        buf = (buf << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            secret.push((buf >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    let login = |code: Option<String>| {
+        let mut body = json!({"username": "admin1", "password": common::PASSWORD});
+        if let Some(c) = code {
+            body["totp"] = json!(c);
+        }
+        app.post_json("/api/v1/session", &body)
+    };
+    let res = login(None);
+    assert_eq!(res.status, 401);
+    assert_eq!(res.json()["error"], "totp_required");
+    assert_eq!(login(Some("000000".into())).status, 401);
+    let code = format!(
+        "{:06}",
+        tipline::domain::totp::code_at(&secret, tipline::db::now().and_utc().timestamp())
+    );
+    assert_eq!(login(Some(code.clone())).status, 200);
+    // The same code is not accepted twice.
+    assert_eq!(login(Some(code)).status, 401);
+
+    // An administrator requires TOTP for dispatchers: one not enrolled is refused.
+    second_factor::require_for_role(&app.state.db, Role::Dispatcher, true, now).unwrap();
+    let res = app.post_json(
+        "/api/v1/session",
+        &json!({"username": "disp", "password": common::PASSWORD}),
+    );
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert_eq!(res.json()["error"], "totp_enrolment_required");
+    second_factor::require_for_role(&app.state.db, Role::Dispatcher, false, now).unwrap();
+    app.login("disp");
+}

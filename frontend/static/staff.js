@@ -1,5 +1,7 @@
 // Keyboard help for staff pages; every page works without it.
-// Queue: j/k move the selection, Enter opens. Case: d jumps to the dispatch form.
+// Queue: j/k move the selection, Enter opens. Case: d jumps to the dispatch
+// form; Ctrl+Enter (or Cmd+Enter) submits the form that has the focus, so a
+// dispatcher never needs to tab down to the button.
 (function () {
   "use strict";
   function typing(e) {
@@ -17,6 +19,11 @@
     if (a) a.focus();
   }
   document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.form) {
+      e.preventDefault();
+      e.target.form.requestSubmit();
+      return;
+    }
     if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === "j") { select(at + 1); e.preventDefault(); }
     else if (e.key === "k") { select(at - 1); e.preventDefault(); }

@@ -11,6 +11,7 @@ mod pool;
 pub mod reference;
 pub mod schema;
 pub mod tips;
+pub mod totp;
 pub mod users;
 
 pub use pool::{Backend, Db, DbBackend, DbConnection, DbError, DbUrl};

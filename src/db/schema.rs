@@ -182,6 +182,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_totp (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Binary,
+        last_step -> Nullable<BigInt>,
+        enrolled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_policies (role) {
+        role -> Text,
+        totp_required -> Bool,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         at -> Timestamp,
@@ -199,6 +215,7 @@ diesel::joinable!(tip_messages -> tips (tip_id));
 diesel::joinable!(case_measures -> cases (case_id));
 diesel::joinable!(case_records -> cases (case_id));
 diesel::joinable!(supervision_notices -> cases (case_id));
+diesel::joinable!(user_totp -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     packs,
@@ -215,5 +232,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_measures,
     case_records,
     supervision_notices,
+    user_totp,
+    role_policies,
     audit_log,
 );

@@ -8,6 +8,7 @@ pub mod receipt;
 pub mod role;
 pub mod tip;
 pub mod tip_status;
+pub mod totp;
 pub mod working_days;
 
 /// Whether a credit code given with a tip is well formed: 18 characters of the

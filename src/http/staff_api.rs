@@ -17,6 +17,8 @@ use crate::state::AppState;
 struct LoginRequest {
     username: String,
     password: String,
+    /// The 6-digit TOTP code, for accounts enrolled in the second factor.
+    totp: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -37,8 +39,15 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let body: LoginRequest = body::json(&req, payload).await?;
     let db = state.db.clone();
+    let secrets = state.secrets.clone();
     let result = actix_web::rt::task::spawn_blocking(move || {
-        accounts::login(&db, body.username.trim(), &body.password)
+        accounts::login(
+            &db,
+            &secrets,
+            body.username.trim(),
+            &body.password,
+            body.totp.as_deref(),
+        )
     })
     .await
     .map_err(|_| ApiError::internal())?;
@@ -57,6 +66,8 @@ pub async fn login(
             Err(ApiError::bad_credentials())
         }
         Err(LoginError::Locked) => Err(ApiError::locked()),
+        Err(LoginError::TotpRequired) => Err(ApiError::totp_required()),
+        Err(LoginError::TotpEnrolmentRequired) => Err(ApiError::totp_enrolment_required()),
         Err(LoginError::Db(e)) => Err(e.into()),
     }
 }

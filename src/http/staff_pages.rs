@@ -91,9 +91,11 @@ async fn login_submit(
     }
     let username = body::field(&pairs, "username").unwrap_or_default();
     let password = body::field(&pairs, "password").unwrap_or_default();
+    let code = body::field(&pairs, "totp");
     let db = state.db.clone();
+    let secrets = state.secrets.clone();
     let result = actix_web::rt::task::spawn_blocking(move || {
-        accounts::login(&db, username.trim(), &password)
+        accounts::login(&db, &secrets, username.trim(), &password, code.as_deref())
     })
     .await;
     match result {
@@ -109,6 +111,18 @@ async fn login_submit(
                 Some("用户名或密码错误 (wrong username or password)"),
             )
         }
+        Ok(Err(LoginError::TotpRequired)) => login_form(
+            &req,
+            StatusCode::UNAUTHORIZED,
+            Some("请填写动态验证码 (enter the code from your authenticator app)"),
+        ),
+        Ok(Err(LoginError::TotpEnrolmentRequired)) => login_form(
+            &req,
+            StatusCode::FORBIDDEN,
+            Some(
+                "您的角色须开启动态验证码，请联系管理员 (your role requires TOTP: ask an administrator)",
+            ),
+        ),
         Ok(Err(LoginError::Locked)) => login_form(
             &req,
             StatusCode::LOCKED,

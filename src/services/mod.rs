@@ -5,6 +5,7 @@ pub mod case_admin;
 pub mod cases;
 pub mod intake;
 pub mod lookup;
+pub mod second_factor;
 pub mod supervision;
 pub mod workflow;
 

@@ -1,3 +1,5 @@
+DROP TABLE role_policies;
+DROP TABLE user_totp;
 DROP INDEX audit_actor;
 DROP INDEX cases_created;
 DROP INDEX cases_overdue;

@@ -66,3 +66,18 @@ CREATE INDEX cases_due ON cases (due_on, id);
 CREATE INDEX cases_overdue ON cases (overdue, id);
 CREATE INDEX cases_created ON cases (created_at, id);
 CREATE INDEX audit_actor ON audit_log (actor, id);
+
+-- Optional TOTP second factor: the shared secret sealed like a reporter's
+-- contact, and the last time step used (a code is accepted once).
+CREATE TABLE user_totp (
+    user_id BIGINT PRIMARY KEY NOT NULL REFERENCES users (id),
+    secret_sealed BYTEA NOT NULL,
+    last_step BIGINT,
+    enrolled_at TIMESTAMP NOT NULL
+);
+
+-- Per-role login policy an administrator sets (tipline user require-totp).
+CREATE TABLE role_policies (
+    role TEXT PRIMARY KEY NOT NULL,
+    totp_required BOOLEAN NOT NULL
+);
