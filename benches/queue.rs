@@ -263,7 +263,6 @@ fn run(url: &str) {
             ..Default::default()
         }),
     );
-    drop(q);
     for (name, scope) in [
         ("counts (dispatcher)", &all),
         ("counts (bureau)", &bureau),
