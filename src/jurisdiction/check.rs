@@ -856,4 +856,58 @@ mod tests {
         );
         assert_eq!(check(files).len(), 4);
     }
+
+    #[test]
+    fn workdays_and_step_limits_are_checked() {
+        let mut files = shenzhen();
+        // A make-up working day on a Monday, a date of another year, a bad range.
+        edit(
+            &mut files,
+            "workdays.toml",
+            "\"2019-09-29\"",
+            "\"2019-09-30\"",
+        );
+        edit(
+            &mut files,
+            "workdays.toml",
+            "\"2021-02-07\"",
+            "\"2020-02-08\"",
+        );
+        edit(
+            &mut files,
+            "workdays.toml",
+            "\"2024-06-10\"",
+            "\"2024-06-10..2024-06-01\"",
+        );
+        edit(
+            &mut files,
+            "deadlines.toml",
+            "step = \"dispatch\"",
+            "step = \"lunch\"",
+        );
+        let errors = check(files);
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 4, "{text:#?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("2019-09-30 is not a weekend day"))
+        );
+        assert!(text.iter().any(|t| t.contains("2020-02-08 is not in 2021")));
+        assert!(text.iter().any(|t| t.contains("ends before it starts")));
+        assert!(text.iter().any(|t| t.contains("unknown step `lunch`")));
+    }
+
+    #[test]
+    fn the_2019_calendar_counts_the_national_day_week() {
+        let pack = super::super::source::embedded_pack("shenzhen-2019").unwrap();
+        let cal = pack.work_calendar();
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(cal.covers(2019) && cal.covers(2026) && !cal.covers(2027));
+        // 15 working days from Monday 30 Sep 2019 (holiday 1–7 Oct, 12 Oct worked).
+        assert_eq!(cal.add_working_days(d("2019-09-30"), 15), d("2019-10-25"));
+        // Spring Festival 2026: 15–23 Feb off, Saturdays 14 and 28 Feb worked.
+        assert_eq!(cal.add_working_days(d("2026-02-13"), 1), d("2026-02-14"));
+        assert_eq!(cal.add_working_days(d("2026-02-14"), 1), d("2026-02-24"));
+        assert!(cal.is_working_day(d("2026-02-28")));
+    }
 }

@@ -80,13 +80,14 @@ try {
   await submit("verify");
   await page.selectOption("#measure", "rectify");
   await submit("order");
-  await page.waitForSelector("text=限期整改");
+  const has = (text) => page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 10000 });
+  await has("(rectify) · 下达");
   await shot(page, "4-ordered");
   await page.selectOption("form[action$='/reinspect'] select", "true");
   await submit("reinspect");
   await page.fill("#public_note", "经核查属实，已责令企业限期整改，复查合格。感谢您的举报。");
   await submit("close");
-  await page.waitForSelector("text=已办结");
+  await has("已办结");
   await shot(page, "5-closed");
 
   // 4. The reporter reads the result.
@@ -101,6 +102,9 @@ try {
   console.log(`staff check: case ${caseUrl.split("/").pop()} closed; the reporter reads ${status}; screenshots in ${shots}`);
 } catch (e) {
   console.error("FAIL:", e.message);
+  for (const ctx of browser.contexts()) {
+    for (const p of ctx.pages()) await p.screenshot({ path: `${shots}/staff-failure-${ctx.pages().indexOf(p)}.png`, fullPage: true }).catch(() => {});
+  }
   process.exitCode = 1;
 } finally {
   await browser.close();
