@@ -568,7 +568,14 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             .map(|r| {
                 r.explanation
                     .iter()
-                    .map(|e| serde_json::to_string(e).unwrap_or_default())
+                    .map(|e| {
+                        let step = serde_json::to_value(e.step)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default();
+                        let to = e.points_to.as_deref().unwrap_or("—");
+                        format!("{step}：{} → {to}（{}）", e.matched, e.note)
+                    })
                     .collect()
             })
             .unwrap_or_default(),

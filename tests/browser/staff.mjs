@@ -22,7 +22,8 @@ const shot = (page, name) => page.screenshot({ path: `${shots}/staff-${name}.png
 async function login(context, username) {
   const page = await context.newPage();
   await page.goto(`${base}/staff/login`);
-  // Keyboard only: the username field has the focus.
+  // Keyboard only: the username field has the focus (autofocus).
+  await page.waitForFunction(() => document.activeElement?.id === "username");
   await page.keyboard.type(username);
   await page.keyboard.press("Tab");
   await page.keyboard.type(password);
@@ -89,6 +90,17 @@ try {
   await submit("close");
   await has("已办结");
   await shot(page, "5-closed");
+
+  // The queue and the case page fit a phone, without JavaScript.
+  const phone = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 }, locale: "zh-CN" });
+  await phone.addCookies(await staff.cookies());
+  const pp = await phone.newPage();
+  for (const [path, name] of [["/staff/queue?view=all", "7-phone-queue"], [new URL(caseUrl).pathname, "8-phone-case"]]) {
+    await pp.goto(`${base}${path}`);
+    await pp.screenshot({ path: `${shots}/staff-${name}.png`, fullPage: true });
+    const width = await pp.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 360) fail(`${path} is ${width}px wide on a 360px screen`);
+  }
 
   // 4. The reporter reads the result.
   await rp.goto(`${base}/status`);
