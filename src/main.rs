@@ -43,6 +43,9 @@ enum Command {
     /// Relays: the 12345 hotline and upper-level platforms (docs/relay.md).
     #[command(subcommand)]
     Relay(RelayCommand),
+    /// Scheduled jobs; run `jobs overdue` once a day (cron or a systemd timer).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
@@ -58,6 +61,18 @@ enum EnterprisesCommand {
         file: std::path::PathBuf,
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
         pack: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Mark cases whose step is past due overdue and write the notices.
+    Overdue {
+        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
+        pack: String,
+        /// Run as of this day (China time), e.g. to replay a missed day.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
 }
 
@@ -103,6 +118,17 @@ enum UserCommand {
     Disable { username: String },
     /// Enable a disabled account.
     Enable { username: String },
+    /// Enrol an account in the TOTP second factor; prints the otpauth:// URI once.
+    TotpEnrol { username: String },
+    /// Remove an account's TOTP second factor.
+    TotpRemove { username: String },
+    /// Require TOTP at login for every account of a role (--off to stop).
+    RequireTotp {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// Set a new password (from --password-stdin or TIPLINE_PASSWORD) and unlock.
     ResetPassword {
         username: String,
@@ -167,8 +193,25 @@ fn main() -> std::process::ExitCode {
             Ok(())
         }),
         Some(Command::User(cmd)) => startup::connect(&cli.db).and_then(|db| {
+            use tipline::services::second_factor;
             db.migrate()?;
-            tipline::cli::user(&db, cmd.into())
+            let now = tipline::db::now();
+            match cmd {
+                UserCommand::TotpEnrol { username } => {
+                    let secrets = startup::secrets(&cli.secrets)?;
+                    let uri = second_factor::enrol(&db, &secrets, &username, now)?;
+                    println!("{uri}");
+                    Ok(())
+                }
+                UserCommand::TotpRemove { username } => second_factor::remove(&db, &username, now),
+                UserCommand::RequireTotp { role, off } => {
+                    let role = tipline::domain::role::Role::parse(&role).ok_or_else(|| {
+                        anyhow::anyhow!("role must be admin, dispatcher, bureau or district")
+                    })?;
+                    second_factor::require_for_role(&db, role, !off, now)
+                }
+                other => tipline::cli::user(&db, other.into()),
+            }
         }),
         Some(Command::Pack(cmd)) => pack_command(cmd),
         Some(Command::Enterprises(EnterprisesCommand::Import { file, pack })) => {
@@ -183,6 +226,20 @@ fn main() -> std::process::ExitCode {
             let secrets = startup::secrets(&cli.secrets)?;
             tipline::cli::relay(&db, &secrets, cmd.into())
         }),
+        Some(Command::Jobs(JobsCommand::Overdue { pack, today })) => {
+            startup::connect(&cli.db).and_then(|db| {
+                db.migrate()?;
+                let pack = startup::load_pack(&pack)?;
+                // `--today D` runs at noon of D in China (04:00 UTC).
+                let now = match today {
+                    Some(d) => d.and_hms_opt(4, 0, 0).expect("a valid time"),
+                    None => tipline::db::now(),
+                };
+                let report = tipline::services::supervision::run_overdue(&db, &pack, now)?;
+                println!("{}", serde_json::to_string(&report)?);
+                Ok(())
+            })
+        }
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;
@@ -268,6 +325,10 @@ impl From<UserCommand> for tipline::cli::UserAction {
                 password_stdin,
                 password,
             },
+            // Handled in main with the secrets (they seal the TOTP secret).
+            UserCommand::TotpEnrol { .. }
+            | UserCommand::TotpRemove { .. }
+            | UserCommand::RequireTotp { .. } => A::List,
         }
     }
 }

@@ -139,6 +139,13 @@ pub struct CaseRow {
     /// Match candidates kept for the dispatcher (JSON).
     pub candidates: String,
     pub place_key: Option<String>,
+    pub enterprise_credit_code: Option<String>,
+    pub finding: Option<String>,
+    pub due_step: Option<String>,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub overdue: bool,
+    pub returned_reason: Option<String>,
+    pub public_result: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -148,6 +155,21 @@ pub struct CaseFilter {
     pub district: Option<String>,
     pub industry: Option<String>,
     pub q: Option<String>,
+    /// Any of these statuses (when not empty).
+    pub statuses: Vec<String>,
+    /// Cases this bureau leads (not co-handles).
+    pub lead_bureau: Option<String>,
+    /// Not closed.
+    pub open_only: bool,
+    /// Only cases marked overdue by the daily job.
+    pub overdue: Option<bool>,
+    pub dimension: Option<String>,
+    /// Opened on or after / before this instant.
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// Oldest first (keyset on `after_id`) instead of newest first.
+    pub oldest_first: bool,
+    pub after_id: Option<i64>,
     /// Keyset cursor: only cases with a smaller id.
     pub before_id: Option<i64>,
     pub limit: i64,
@@ -206,10 +228,104 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
             .select(tips::case_id);
         q = q.filter(cases::id.nullable().eq_any(matching));
     }
+    if !f.statuses.is_empty() {
+        q = q.filter(cases::status.eq_any(f.statuses.clone()));
+    }
+    if let Some(b) = &f.lead_bureau {
+        q = q.filter(cases::lead_bureau.eq(b.clone()));
+    }
+    if f.open_only {
+        q = q.filter(cases::status.ne("closed"));
+    }
+    if let Some(o) = f.overdue {
+        q = q.filter(cases::overdue.eq(o));
+    }
+    if let Some(d) = &f.dimension {
+        q = q.filter(
+            cases::dimensions
+                .eq(d.clone())
+                .or(cases::dimensions.like(format!("{d},%")))
+                .or(cases::dimensions.like(format!("%,{d}")))
+                .or(cases::dimensions.like(format!("%,{d},%"))),
+        );
+    }
+    if let Some(t) = f.since {
+        q = q.filter(cases::created_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(cases::created_at.lt(t));
+    }
+    if f.oldest_first {
+        if let Some(id) = f.after_id {
+            q = q.filter(cases::id.gt(id));
+        }
+        return q.order(cases::id.asc()).limit(f.limit).load(conn);
+    }
     if let Some(id) = f.before_id {
         q = q.filter(cases::id.lt(id));
     }
     q.order(cases::id.desc()).limit(f.limit).load(conn)
+}
+
+/// The counts on the queue's tabs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct QueueCounts {
+    /// Waiting on the reader: new and returned cases for the dispatcher's
+    /// office, cases the bureau leads and has not closed, open cases of the district.
+    pub mine: i64,
+    pub new: i64,
+    pub overdue: i64,
+    pub returned: i64,
+}
+
+/// Statuses in which the lead bureau has work to do.
+pub const WITH_BUREAU: [&str; 6] = [
+    "dispatched",
+    "verifying",
+    "verified",
+    "enforcing",
+    "reinspected",
+    "exit_accepted",
+];
+
+/// Each count is one query an index narrows (status, overdue, lead bureau or
+/// district), so a page of the queue never counts the whole table: with
+/// 100,000 cases a full scan costs more than the page itself.
+pub fn counts(conn: &mut DbConnection, scope: &Scope) -> QueryResult<QueueCounts> {
+    let count = |conn: &mut DbConnection,
+                 q: cases::BoxedQuery<'static, super::DbBackend>|
+     -> QueryResult<i64> { q.count().get_result(conn) };
+    let new = count(conn, scoped(scope).filter(cases::status.eq("received")))?;
+    let returned = count(conn, scoped(scope).filter(cases::status.eq("returned")))?;
+    let overdue = count(
+        conn,
+        scoped(scope).filter(cases::overdue.eq(true).and(cases::status.ne("closed"))),
+    )?;
+    let mine = match scope {
+        Scope::All => new + returned,
+        Scope::Bureau(b) => count(
+            conn,
+            cases::table.into_boxed().filter(
+                cases::lead_bureau
+                    .eq(b.clone())
+                    .and(cases::status.eq_any(WITH_BUREAU)),
+            ),
+        )?,
+        Scope::District(d) => count(
+            conn,
+            cases::table.into_boxed().filter(
+                cases::district
+                    .eq(d.clone())
+                    .and(cases::status.ne("closed")),
+            ),
+        )?,
+    };
+    Ok(QueueCounts {
+        mine,
+        new,
+        overdue,
+        returned,
+    })
 }
 
 /// One case, if the scope may see it.

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod enterprises;
+pub mod measures;
 pub mod outbox;
 mod pool;
 pub mod reference;
@@ -15,6 +16,7 @@ pub mod relays;
 pub mod safeguards;
 pub mod schema;
 pub mod tips;
+pub mod totp;
 pub mod users;
 
 pub use pool::{Backend, Db, DbBackend, DbConnection, DbError, DbUrl, lock_in_transaction};

@@ -134,6 +134,13 @@ diesel::table! {
         enterprise_id -> Nullable<BigInt>,
         candidates -> Text,
         place_key -> Nullable<Text>,
+        enterprise_credit_code -> Nullable<Text>,
+        finding -> Nullable<Text>,
+        due_step -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        overdue -> Bool,
+        returned_reason -> Nullable<Text>,
+        public_result -> Nullable<Text>,
     }
 }
 
@@ -303,6 +310,70 @@ diesel::joinable!(attachments -> tips (tip_id));
 diesel::joinable!(tip_fingerprints -> tips (tip_id));
 diesel::joinable!(case_flags -> cases (case_id));
 
+// Case workflow (issue 6): measures, records, supervision, second factor.
+diesel::table! {
+    case_measures (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        measure -> Text,
+        rule_key -> Nullable<Text>,
+        ordered_on -> Date,
+        due_on -> Date,
+        extensions -> Integer,
+        extended_months -> Integer,
+        extension_reason -> Nullable<Text>,
+        note -> Text,
+        is_open -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_records (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        detail -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supervision_notices (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        step -> Text,
+        due_on -> Nullable<Date>,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_totp (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Binary,
+        last_step -> Nullable<BigInt>,
+        enrolled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_policies (role) {
+        role -> Text,
+        totp_required -> Bool,
+    }
+}
+
+diesel::joinable!(case_measures -> cases (case_id));
+diesel::joinable!(case_records -> cases (case_id));
+diesel::joinable!(supervision_notices -> cases (case_id));
+diesel::joinable!(user_totp -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     packs,
     districts,
@@ -322,4 +393,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     legal_holds,
     tip_fingerprints,
     case_flags,
+    case_measures,
+    case_records,
+    supervision_notices,
+    user_totp,
+    role_policies,
 );

@@ -151,3 +151,13 @@ pub fn messages(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Vec<TipMess
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     tips::table.count().get_result(conn)
 }
+
+/// The enterprise a tip was matched to.
+pub fn enterprise_of(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Option<i64>> {
+    tips::table
+        .find(tip_id)
+        .select(tips::enterprise_id)
+        .first(conn)
+        .optional()
+        .map(Option::flatten)
+}

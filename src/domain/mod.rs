@@ -1,6 +1,8 @@
 //! Pure domain types and rules: no I/O, no diesel, no actix.
 
+pub mod case_state;
 pub mod credit_code;
+pub mod deadline;
 pub mod errors;
 pub mod file_kind;
 pub mod flood;
@@ -9,3 +11,5 @@ pub mod receipt;
 pub mod role;
 pub mod tip;
 pub mod tip_status;
+pub mod totp;
+pub mod working_days;

@@ -146,6 +146,24 @@ impl ApiError {
         )
     }
 
+    pub fn totp_required() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "totp_required",
+            "请输入验证器应用中的6位动态验证码",
+            "Send the 6-digit code from your authenticator app as `totp`",
+        )
+    }
+
+    pub fn totp_enrolment_required() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "totp_enrolment_required",
+            "您的角色须开启动态验证码，请联系管理员开通",
+            "Your role requires a TOTP second factor; ask an administrator to enrol you",
+        )
+    }
+
     pub fn csrf() -> ApiError {
         ApiError::new(
             StatusCode::FORBIDDEN,

@@ -15,8 +15,10 @@ pub mod pow;
 pub mod public;
 pub mod relay;
 pub mod relay_admin;
+pub mod staff_actions;
 pub mod staff_api;
 pub mod staff_files;
+pub mod staff_pages;
 pub mod uploads;
 
 use actix_web::http::StatusCode;
@@ -63,6 +65,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/enterprises/import",
             web::post().to(admin_api::import_enterprises),
         )
+        .route(
+            "/api/v1/cases/{id}/tips/{tip}/contact",
+            web::post().to(staff_actions::read_contact),
+        )
+        .route(
+            "/api/v1/cases/{id}/{action}",
+            web::post().to(staff_actions::case_action),
+        )
+        .route("/api/v1/audit", web::get().to(staff_actions::audit_log))
+        .configure(staff_pages::routes)
         .configure(relay_routes)
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))

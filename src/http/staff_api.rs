@@ -17,6 +17,8 @@ use crate::state::AppState;
 struct LoginRequest {
     username: String,
     password: String,
+    /// The 6-digit TOTP code, for accounts enrolled in the second factor.
+    totp: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -37,8 +39,15 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let body: LoginRequest = body::json(&req, payload).await?;
     let db = state.db.clone();
+    let secrets = state.secrets.clone();
     let result = actix_web::rt::task::spawn_blocking(move || {
-        accounts::login(&db, body.username.trim(), &body.password)
+        accounts::login(
+            &db,
+            &secrets,
+            body.username.trim(),
+            &body.password,
+            body.totp.as_deref(),
+        )
     })
     .await
     .map_err(|_| ApiError::internal())?;
@@ -57,6 +66,8 @@ pub async fn login(
             Err(ApiError::bad_credentials())
         }
         Err(LoginError::Locked) => Err(ApiError::locked()),
+        Err(LoginError::TotpRequired) => Err(ApiError::totp_required()),
+        Err(LoginError::TotpEnrolmentRequired) => Err(ApiError::totp_enrolment_required()),
         Err(LoginError::Db(e)) => Err(e.into()),
     }
 }
@@ -85,6 +96,14 @@ pub struct CaseQuery {
     district: Option<String>,
     industry: Option<String>,
     q: Option<String>,
+    overdue: Option<bool>,
+    dimension: Option<String>,
+    /// Opened on or after this date (YYYY-MM-DD, UTC).
+    from: Option<chrono::NaiveDate>,
+    /// Opened before the day after this date.
+    to: Option<chrono::NaiveDate>,
+    /// `new` (default) or `old`.
+    sort: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -118,14 +137,25 @@ pub async fn list_cases(
         return Err(ApiError::invalid(errors));
     }
     let q = query.into_inner();
+    let oldest_first = q.sort.as_deref() == Some("old");
     let filter = CaseFilter {
         status: q.status,
         bureau: q.bureau,
         district: q.district,
         industry: q.industry,
         q: q.q,
-        before_id,
+        overdue: q.overdue,
+        dimension: q.dimension,
+        since: q.from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+        until: q
+            .to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        oldest_first,
+        after_id: before_id.filter(|_| oldest_first),
+        before_id: before_id.filter(|_| !oldest_first),
         limit,
+        ..CaseFilter::default()
     };
     let page = cases::list(&state, staff.scope(), filter).await?;
     Ok(HttpResponse::Ok().json(page))

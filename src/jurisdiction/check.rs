@@ -69,6 +69,11 @@ struct PunishmentFile {
 struct CalendarFile {
     report: Vec<Spanned<ReportDue>>,
 }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkdaysFile {
+    year: Vec<Spanned<WorkYear>>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,6 +156,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     let punishment: Option<PunishmentFile> = p.parse("punishment.toml");
     let calendar: Option<CalendarFile> = p.parse("calendar.toml");
     let safeguards: Option<SafeguardsFile> = p.parse("safeguards.toml");
+    let workdays: Option<WorkdaysFile> = p.parse("workdays.toml");
     let (
         Some(meta),
         Some(industries),
@@ -165,6 +171,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         Some(punishment),
         Some(calendar),
         Some(safeguards),
+        Some(workdays),
     ) = (
         meta,
         industries,
@@ -179,6 +186,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         punishment,
         calendar,
         safeguards,
+        workdays,
     )
     else {
         return Err(p.errors);
@@ -235,6 +243,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         &e.citation
     });
     cited(&mut p, "calendar.toml", &calendar.report, |e| &e.citation);
+    cited(&mut p, "workdays.toml", &workdays.year, |e| &e.citation);
 
     check_routing(&mut p, &defined, &routing);
     check_classify(&mut p, &defined, &classify);
@@ -242,6 +251,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     check_requirements(&mut p, &defined, &requirements);
     check_deadlines(&mut p, &defined, &deadlines);
     check_calendar(&mut p, &calendar);
+    check_workdays(&mut p, &workdays);
     check_streets(&mut p, &districts);
     unique(&mut p, "safeguards.toml", &safeguards.retention, |r| &r.key);
     cited(&mut p, "safeguards.toml", &safeguards.retention, |e| {
@@ -317,6 +327,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
             .map(Spanned::into_inner)
             .collect(),
         flood: safeguards.flood.into_inner(),
+        workdays: workdays.year.into_iter().map(Spanned::into_inner).collect(),
     })
 }
 
@@ -618,6 +629,22 @@ fn check_deadlines(p: &mut Problems, d: &Defined, r: &DeadlinesFile) {
         if let Some(dim) = &dl.dimension {
             defined(p, f, span.clone(), "dimension", &d.dimensions, dim);
         }
+        if let Some(step) = &dl.step {
+            if !DEADLINE_STEPS.contains(&step.as_str()) {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("deadline `{}`: unknown step `{step}`", dl.key),
+                );
+            }
+            if dl.working_days.is_none() {
+                p.at(
+                    f,
+                    span.clone(),
+                    format!("deadline `{}`: a step limit needs working_days", dl.key),
+                );
+            }
+        }
         if !dl.immediate && dl.months.is_none() && dl.days.is_none() && dl.working_days.is_none() {
             p.at(
                 f,
@@ -666,6 +693,47 @@ fn check_safeguards(p: &mut Problems, s: &SafeguardsFile) {
             s.flood.span(),
             "flood: window_minutes > 0, min_tips >= 2 and 0 < similarity <= 1".into(),
         );
+    }
+}
+
+/// Every day parses, lies in its year, is listed once; make-up working days
+/// fall on weekends; years are unique.
+fn check_workdays(p: &mut Problems, w: &WorkdaysFile) {
+    use crate::domain::working_days::parse_days;
+    use chrono::Datelike;
+    let f = "workdays.toml";
+    let mut years = HashSet::new();
+    for e in &w.year {
+        let (span, y) = (e.span(), e.get_ref());
+        if !years.insert(y.year) {
+            p.at(f, span.clone(), format!("year {} listed twice", y.year));
+        }
+        let mut seen = HashSet::new();
+        for (list, is_holiday) in [(&y.holidays, true), (&y.workdays, false)] {
+            for spec in list {
+                match parse_days(spec) {
+                    Err(m) => p.at(f, span.clone(), m),
+                    Ok(days) => {
+                        for d in days {
+                            if d.year() != y.year {
+                                p.at(f, span.clone(), format!("{d} is not in {}", y.year));
+                            }
+                            if !seen.insert(d) {
+                                p.at(f, span.clone(), format!("{d} listed twice"));
+                            }
+                            let weekend = d.weekday().number_from_monday() >= 6;
+                            if !is_holiday && !weekend {
+                                p.at(
+                                    f,
+                                    span.clone(),
+                                    format!("make-up working day {d} is not a weekend day"),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -852,5 +920,59 @@ mod tests {
             "dimension = \"safty\"",
         );
         assert_eq!(check(files).len(), 4);
+    }
+
+    #[test]
+    fn workdays_and_step_limits_are_checked() {
+        let mut files = shenzhen();
+        // A make-up working day on a Monday, a date of another year, a bad range.
+        edit(
+            &mut files,
+            "workdays.toml",
+            "\"2019-09-29\"",
+            "\"2019-09-30\"",
+        );
+        edit(
+            &mut files,
+            "workdays.toml",
+            "\"2021-02-07\"",
+            "\"2020-02-08\"",
+        );
+        edit(
+            &mut files,
+            "workdays.toml",
+            "\"2024-06-10\"",
+            "\"2024-06-10..2024-06-01\"",
+        );
+        edit(
+            &mut files,
+            "deadlines.toml",
+            "step = \"dispatch\"",
+            "step = \"lunch\"",
+        );
+        let errors = check(files);
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 4, "{text:#?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("2019-09-30 is not a weekend day"))
+        );
+        assert!(text.iter().any(|t| t.contains("2020-02-08 is not in 2021")));
+        assert!(text.iter().any(|t| t.contains("ends before it starts")));
+        assert!(text.iter().any(|t| t.contains("unknown step `lunch`")));
+    }
+
+    #[test]
+    fn the_2019_calendar_counts_the_national_day_week() {
+        let pack = super::super::source::embedded_pack("shenzhen-2019").unwrap();
+        let cal = pack.work_calendar();
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(cal.covers(2019) && cal.covers(2026) && !cal.covers(2027));
+        // 15 working days from Monday 30 Sep 2019 (holiday 1–7 Oct, 12 Oct worked).
+        assert_eq!(cal.add_working_days(d("2019-09-30"), 15), d("2019-10-25"));
+        // Spring Festival 2026: 15–23 Feb off, Saturdays 14 and 28 Feb worked.
+        assert_eq!(cal.add_working_days(d("2026-02-13"), 1), d("2026-02-14"));
+        assert_eq!(cal.add_working_days(d("2026-02-14"), 1), d("2026-02-24"));
+        assert!(cal.is_working_day(d("2026-02-28")));
     }
 }

@@ -307,6 +307,25 @@ pub struct Deadline {
     /// A setting the service may use but the plan does not impose.
     #[serde(default)]
     pub optional: bool,
+    /// The case step this limit applies to (`dispatch`: from intake to
+    /// 派单; `verify`: from 派单 to the finding), if it is a step limit.
+    pub step: Option<String>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// Case steps a deadline may name in `step`.
+pub const DEADLINE_STEPS: [&str; 2] = ["dispatch", "verify"];
+
+/// One year of the working-day calendar (`workdays.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkYear {
+    pub year: i32,
+    /// Days off (`YYYY-MM-DD` or `FROM..TO`).
+    pub holidays: Vec<String>,
+    /// Weekend days worked instead (调休上班).
+    pub workdays: Vec<String>,
     #[serde(default)]
     pub citation: String,
 }
@@ -386,9 +405,56 @@ pub struct Pack {
     pub calendar: Vec<ReportDue>,
     pub retention: Vec<RetentionRule>,
     pub flood: FloodRule,
+    pub workdays: Vec<WorkYear>,
 }
 
 impl Pack {
+    /// The working-day calendar of the pack (checked at load).
+    pub fn work_calendar(&self) -> crate::domain::working_days::WorkCalendar {
+        use crate::domain::working_days::parse_days;
+        let mut cal = crate::domain::working_days::WorkCalendar::default();
+        for y in &self.workdays {
+            let days = |list: &[String]| -> Vec<chrono::NaiveDate> {
+                list.iter()
+                    .flat_map(|s| parse_days(s).unwrap_or_default())
+                    .collect()
+            };
+            cal.add_year(y.year, days(&y.holidays), days(&y.workdays));
+        }
+        cal
+    }
+
+    /// The rectification limit in months for a case of these dimensions:
+    /// the first deadline with `months` whose dimension the case has.
+    pub fn rectify_rule(
+        &self,
+        dimensions: &[String],
+    ) -> Option<crate::domain::deadline::RectifyRule> {
+        self.deadlines
+            .iter()
+            .filter(|d| d.step.is_none() && d.months.is_some())
+            .find(|d| d.dimension.as_ref().is_some_and(|k| dimensions.contains(k)))
+            .map(|d| crate::domain::deadline::RectifyRule {
+                key: d.key.clone(),
+                months: d.months.unwrap_or(0),
+                extensions_max: d.extensions_max.unwrap_or(0),
+                extension_months_max: d.extension_months_max.unwrap_or(0),
+            })
+    }
+
+    /// The working-day limit of a case step: one for the case's dimension
+    /// first, else the general one.
+    pub fn step_deadline(&self, step: &str, dimensions: &[String]) -> Option<&Deadline> {
+        let of_step = || {
+            self.deadlines
+                .iter()
+                .filter(move |d| d.step.as_deref() == Some(step) && d.working_days.is_some())
+        };
+        of_step()
+            .find(|d| d.dimension.as_ref().is_some_and(|k| dimensions.contains(k)))
+            .or_else(|| of_step().find(|d| d.dimension.is_none()))
+    }
+
     /// A district by key, Chinese name, short name or division code.
     pub fn resolve_district(&self, input: &str) -> Option<&District> {
         let s = input.trim();

@@ -100,6 +100,10 @@ pub fn add_user(db: &Db, pack: &Pack, user: NewUser) -> Result<i64, ServiceError
 pub enum LoginError {
     /// With the number of failures so far, which sets the answer's delay.
     BadCredentials(i32),
+    /// The password is right and the account has TOTP: send the code too.
+    TotpRequired,
+    /// The role requires TOTP and the account has none: an admin must enrol it.
+    TotpEnrolmentRequired,
     Locked,
     Db(DbError),
 }
@@ -129,9 +133,15 @@ pub fn failure_delay(failures: i32) -> StdDuration {
     StdDuration::from_millis((25u64 << failures.clamp(0, 6) as u32).min(1_000))
 }
 
-/// Check a password and open a new session (a fresh id at every login).
-/// Blocking: argon2 runs here.
-pub fn login(db: &Db, username: &str, pass: &str) -> Result<LoggedIn, LoginError> {
+/// Check a password (and the TOTP code when the account has one) and open
+/// a new session (a fresh id at every login). Blocking: argon2 runs here.
+pub fn login(
+    db: &Db,
+    secrets: &crate::secrets::Secrets,
+    username: &str,
+    pass: &str,
+    totp: Option<&str>,
+) -> Result<LoggedIn, LoginError> {
     let user = users::by_username(&mut *db.read_conn()?, username)?;
     let Some(user) = user else {
         password::verify_dummy(pass);
@@ -147,6 +157,32 @@ pub fn login(db: &Db, username: &str, pass: &str) -> Result<LoggedIn, LoginError
     // The inner result is the answer; only the outer error rolls back, so a
     // failed attempt's count is committed.
     db.write_tx(|conn| -> Result<Result<LoggedIn, LoginError>, LoginError> {
+        // The second factor, checked only after the password, in this transaction.
+        let second = match (ok, role) {
+            (true, Some(role)) => {
+                super::second_factor::check(conn, secrets, user.id, role, totp, now)?
+            }
+            _ => super::second_factor::Second::Passed,
+        };
+        let ok = match second {
+            super::second_factor::Second::Passed => ok,
+            super::second_factor::Second::Wrong => false,
+            super::second_factor::Second::Missing => {
+                audit::append(conn, &subject, "login", &subject, "totp required", now)?;
+                return Ok(Err(LoginError::TotpRequired));
+            }
+            super::second_factor::Second::NotEnrolled => {
+                audit::append(
+                    conn,
+                    &subject,
+                    "login",
+                    &subject,
+                    "totp enrolment required",
+                    now,
+                )?;
+                return Ok(Err(LoginError::TotpEnrolmentRequired));
+            }
+        };
         Ok(match (ok, role) {
             (true, Some(role)) => {
                 users::set_failures(conn, user.id, 0, None)?;

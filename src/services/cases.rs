@@ -8,7 +8,7 @@ use super::attachments::AttachmentView;
 use crate::db::cases::{self, CaseFilter, CaseRow};
 use std::collections::HashMap;
 
-use crate::db::{self, DbError, audit, enterprises, safeguards};
+use crate::db::{self, DbError, audit, enterprises, measures, safeguards, tips as tip_db};
 use crate::domain::role::Scope;
 use crate::matching::Candidate;
 use crate::routing::{Finding, RoutingProposal};
@@ -36,6 +36,10 @@ pub struct CaseSummary {
     pub tip_count: i32,
     pub first_seen_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
+    pub status_label: &'static str,
+    pub due_step: Option<String>,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub overdue: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,13 +84,48 @@ pub struct CaseDetail {
     /// The routing proposal the case was opened with, and why.
     pub routing: Option<RoutingProposal>,
     pub tips: Vec<TipView>,
-    pub deadlines: Vec<serde_json::Value>,
+    pub deadlines: Vec<DeadlineView>,
+    /// The credit code the dispatcher confirmed (issue 4 links it to the registry).
+    pub enterprise_credit_code: Option<String>,
+    pub finding: Option<String>,
+    pub returned_reason: Option<String>,
+    pub public_result: Option<String>,
+    /// Enforcement measures, each with `measure`, `due_on`, `extended_months`.
+    pub measures: Vec<measures::MeasureRow>,
+    /// What each step carried (finding, re-inspection, exit, return).
+    pub records: Vec<measures::RecordRow>,
+    /// Supervision notices (督办, overdue).
+    pub notices: Vec<measures::NoticeRow>,
+    /// Questions to and answers from the reporters, per tip.
+    pub messages: Vec<MessageView>,
+    /// Actions the case's state allows next (the reader's role may allow fewer).
+    pub allowed: Vec<crate::domain::case_state::Action>,
     pub history: Vec<audit::AuditEntry>,
     /// A burst of near-identical tips about this enterprise (for the dispatcher).
     pub flood_suspected: bool,
     pub flood_count: i32,
     /// A legal hold on the case stops retention.
     pub legal_hold: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeadlineView {
+    /// `dispatch`, `verify` or `measure:<id>`.
+    pub step: String,
+    pub due_on: chrono::NaiveDate,
+    pub overdue: bool,
+    /// The pack entry the date comes from.
+    pub source: Option<String>,
+    /// False when the working-day calendar does not cover the dates counted.
+    pub calendar_covered: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    pub tip_id: i64,
+    pub from: String,
+    pub body: String,
+    pub at: NaiveDateTime,
 }
 
 fn split_keys(s: &str) -> Vec<String> {
@@ -124,6 +163,12 @@ fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary
         tip_count: row.tip_count,
         first_seen_at: row.first_seen_at,
         last_seen_at: row.last_seen_at,
+        status_label: crate::domain::case_state::CaseStatus::parse(&row.status)
+            .map(|s| s.label_zh())
+            .unwrap_or(""),
+        due_step: row.due_step.clone(),
+        due_on: row.due_on,
+        overdue: row.overdue,
     }
 }
 
@@ -149,6 +194,7 @@ pub async fn list(
 }
 
 pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetail, ServiceError> {
+    let pack = state.pack.clone();
     state
         .db
         .read(move |conn| -> Result<CaseDetail, ServiceError> {
@@ -190,7 +236,66 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 .collect();
             let history = audit::for_subject(conn, &format!("case:{id}"))?;
             let mut refs = enterprise_refs(conn, std::slice::from_ref(&row))?;
+            let ms = measures::measures_of(conn, id)?;
+            let today = crate::services::workflow::local_day(crate::db::now());
+            let cal = pack.work_calendar();
+            let mut deadlines = Vec::new();
+            if let (Some(step), Some(due)) = (&row.due_step, row.due_on)
+                && step != "measure"
+            {
+                let src = pack
+                    .step_deadline(step, &split_keys(&row.dimensions))
+                    .map(|d| d.key.clone());
+                deadlines.push(DeadlineView {
+                    step: step.clone(),
+                    due_on: due,
+                    overdue: due < today,
+                    source: src,
+                    calendar_covered: cal.covers_span(row.updated_at.date(), due),
+                });
+            }
+            for m in ms.iter().filter(|m| m.is_open && m.due_on > m.ordered_on) {
+                deadlines.push(DeadlineView {
+                    step: format!("measure:{}", m.id),
+                    due_on: m.due_on,
+                    overdue: m.due_on < today,
+                    source: m.rule_key.clone(),
+                    calendar_covered: true,
+                });
+            }
+            let mut messages = Vec::new();
+            for t in measures::tip_ids(conn, id)? {
+                for m in tip_db::messages(conn, t)? {
+                    messages.push(MessageView {
+                        tip_id: t,
+                        from: m.author,
+                        body: m.body,
+                        at: m.created_at,
+                    });
+                }
+            }
+            messages.sort_by_key(|m| m.at);
+            let status = crate::domain::case_state::CaseStatus::parse(&row.status)
+                .unwrap_or(crate::domain::case_state::CaseStatus::Received);
+            let facts = crate::domain::case_state::Facts {
+                finding: row
+                    .finding
+                    .as_deref()
+                    .and_then(crate::domain::case_state::Finding::parse),
+                open_rectification: ms.iter().any(|m| m.is_open && m.measure == "rectify"),
+                passed: false,
+            };
             Ok(CaseDetail {
+                deadlines,
+                enterprise_credit_code: row.enterprise_credit_code.clone(),
+                finding: row.finding.clone(),
+                returned_reason: row.returned_reason.clone(),
+                public_result: row.public_result.clone(),
+                records: measures::records_of(conn, id)?,
+                notices: measures::notices_of(conn, id)?,
+                measures: ms,
+                messages,
+                allowed: crate::domain::case_state::allowed(status, facts),
                 candidates: serde_json::from_str(&row.candidates).unwrap_or_default(),
                 summary: summary(&row, &mut refs),
                 obsolete_findings: routing
@@ -199,7 +304,6 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                     .unwrap_or_default(),
                 routing,
                 tips,
-                deadlines: Vec::new(),
                 history,
                 flood_suspected,
                 flood_count,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod case_admin;
 pub mod cases;
 pub mod flood;
 pub mod holds;
@@ -12,6 +13,9 @@ pub mod outbox;
 pub mod registry;
 pub mod relay;
 pub mod retention;
+pub mod second_factor;
+pub mod supervision;
+pub mod workflow;
 
 use crate::db::DbError;
 use crate::domain::errors::FieldErrors;

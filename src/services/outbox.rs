@@ -82,6 +82,59 @@ pub fn enqueue_tip_status(
     .map(Some)
 }
 
+pub const EVENT_CASE_OVERDUE: &str = "case.overdue";
+
+/// The JSON body of an overdue call-back: the step the bureau is late with.
+#[derive(Debug, Serialize)]
+pub struct OverdueEvent<'a> {
+    pub event: &'a str,
+    pub ticket_id: &'a str,
+    pub step: &'a str,
+    pub due_on: chrono::NaiveDate,
+    pub at: NaiveDateTime,
+}
+
+/// Tell the relays of a case's tips that a step is overdue and supervised
+/// (督办), so their operators can tell callers. Inside the job's transaction.
+pub fn enqueue_case_overdue(
+    conn: &mut DbConnection,
+    case_id: i64,
+    step: &str,
+    due_on: chrono::NaiveDate,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut queued = 0;
+    for tip_id in crate::db::measures::tip_ids(conn, case_id)? {
+        let Some((relay_id, ticket_id)) = relays::ticket_of_tip(conn, tip_id)? else {
+            continue;
+        };
+        if relays::signing(conn, relay_id)?.1.is_none() {
+            continue;
+        }
+        let payload = serde_json::to_string(&OverdueEvent {
+            event: EVENT_CASE_OVERDUE,
+            ticket_id: &ticket_id,
+            step,
+            due_on,
+            at,
+        })
+        .expect("events serialise");
+        outbox::insert(
+            conn,
+            &outbox::NewEntry {
+                relay_id,
+                tip_id,
+                ticket_id: &ticket_id,
+                event: EVENT_CASE_OVERDUE,
+                payload: &payload,
+                at,
+            },
+        )?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
 /// Set a tip's public status, add its public update and enqueue the
 /// call-back, all in the caller's transaction.
 pub fn record_status_change(

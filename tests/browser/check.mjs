@@ -75,7 +75,7 @@ try {
   // Staff see the thumbnails of both tips.
   const staff = await browser.newContext({ viewport: { width: 1024, height: 800 }, locale: "zh-CN" });
   const login = await staff.request.post(`${base}/api/v1/session`, {
-    data: { username: "dispatcher1", password: process.env.STAFF_PASSWORD ?? "browser check password 1" },
+    data: { username: "dispatch1", password: process.env.STAFF_PASSWORD },
   });
   if (!login.ok()) fail(`staff login: ${login.status()}`);
   const list = await (await staff.request.get(`${base}/api/v1/cases?limit=2`)).json();

@@ -318,6 +318,19 @@ impl TestApp {
         Self::reply(res)
     }
 
+    /// POST an urlencoded form body, with a cookie (staff HTML forms).
+    #[allow(dead_code)]
+    pub fn send_form(&self, path: &str, cookie: Option<&str>, body: &str) -> Reply {
+        let mut req = self.agent.post(format!("{}{path}", self.base));
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        Self::reply(
+            req.header("Content-Type", "application/x-www-form-urlencoded")
+                .send(body.as_bytes()),
+        )
+    }
+
     /// Create an account directly through the service.
     pub fn add_user(
         &self,

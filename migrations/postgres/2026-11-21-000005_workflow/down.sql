@@ -1,0 +1,17 @@
+DROP TABLE role_policies;
+DROP TABLE user_totp;
+DROP INDEX audit_actor;
+DROP INDEX cases_created;
+DROP INDEX cases_overdue;
+DROP INDEX cases_due;
+DROP INDEX cases_industry;
+DROP TABLE supervision_notices;
+DROP TABLE case_records;
+DROP TABLE case_measures;
+ALTER TABLE cases DROP COLUMN public_result;
+ALTER TABLE cases DROP COLUMN returned_reason;
+ALTER TABLE cases DROP COLUMN overdue;
+ALTER TABLE cases DROP COLUMN due_on;
+ALTER TABLE cases DROP COLUMN due_step;
+ALTER TABLE cases DROP COLUMN finding;
+ALTER TABLE cases DROP COLUMN enterprise_credit_code;

@@ -1,0 +1,788 @@
+//! Staff HTML: login, the queue and the case page. Server-rendered; every
+//! form carries the session's CSRF token (the login form a pre-session one).
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::body;
+use super::pages::Choice;
+use super::public::html;
+use crate::auth::{Staff, session};
+use crate::db::cases::{CaseFilter, WITH_BUREAU};
+use crate::domain::case_state::{ALL_STATUSES, Action, Party};
+use crate::domain::role::Role;
+use crate::services::accounts::{self, LoginError};
+use crate::services::cases::{self, CaseDetail};
+use crate::services::workflow::{self, Command, Who, WorkflowError};
+use crate::state::AppState;
+
+const LOGIN_CSRF: &str = "tipline_login_csrf";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/staff",
+        web::get().to(|| async { see_other("/staff/queue") }),
+    )
+    .route("/staff/login", web::get().to(login_page))
+    .route("/staff/login", web::post().to(login_submit))
+    .route("/staff/logout", web::post().to(logout))
+    .route("/staff/queue", web::get().to(queue))
+    .route("/staff/cases/{id}", web::get().to(case_page))
+    .route("/staff/cases/{id}/{action}", web::post().to(case_form));
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to.to_string()))
+        .finish()
+}
+
+fn is_tls(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    csrf: String,
+    error: Option<&'static str>,
+}
+
+fn login_form(req: &HttpRequest, status: StatusCode, error: Option<&'static str>) -> HttpResponse {
+    let token = session::random_token();
+    let mut res = html(
+        status,
+        &LoginPage {
+            csrf: token.clone(),
+            error,
+        },
+    );
+    let c = Cookie::build(LOGIN_CSRF, token)
+        .path("/staff/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(is_tls(req))
+        .finish();
+    let _ = res.add_cookie(&c);
+    res
+}
+
+async fn login_page(req: HttpRequest) -> HttpResponse {
+    login_form(&req, StatusCode::OK, None)
+}
+
+async fn login_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let Ok(pairs) = body::form(&req, payload).await else {
+        return login_form(&req, StatusCode::BAD_REQUEST, Some("表单有误 (bad form)"));
+    };
+    let sent = body::field(&pairs, "csrf").unwrap_or_default();
+    let expected = req.cookie(LOGIN_CSRF).map(|c| c.value().to_string());
+    if expected.as_deref() != Some(sent.as_str()) || sent.is_empty() {
+        return login_form(
+            &req,
+            StatusCode::FORBIDDEN,
+            Some("页面已过期，请重新登录 (the form expired; log in again)"),
+        );
+    }
+    let username = body::field(&pairs, "username").unwrap_or_default();
+    let password = body::field(&pairs, "password").unwrap_or_default();
+    let code = body::field(&pairs, "totp");
+    let db = state.db.clone();
+    let secrets = state.secrets.clone();
+    let result = actix_web::rt::task::spawn_blocking(move || {
+        accounts::login(&db, &secrets, username.trim(), &password, code.as_deref())
+    })
+    .await;
+    match result {
+        Ok(Ok(ok)) => HttpResponse::SeeOther()
+            .insert_header(("Location", "/staff/queue"))
+            .cookie(session::cookie(&ok.token, is_tls(&req)))
+            .finish(),
+        Ok(Err(LoginError::BadCredentials(n))) => {
+            actix_web::rt::time::sleep(accounts::failure_delay(n)).await;
+            login_form(
+                &req,
+                StatusCode::UNAUTHORIZED,
+                Some("用户名或密码错误 (wrong username or password)"),
+            )
+        }
+        Ok(Err(LoginError::TotpRequired)) => login_form(
+            &req,
+            StatusCode::UNAUTHORIZED,
+            Some("请填写动态验证码 (enter the code from your authenticator app)"),
+        ),
+        Ok(Err(LoginError::TotpEnrolmentRequired)) => login_form(
+            &req,
+            StatusCode::FORBIDDEN,
+            Some(
+                "您的角色须开启动态验证码，请联系管理员 (your role requires TOTP: ask an administrator)",
+            ),
+        ),
+        Ok(Err(LoginError::Locked)) => login_form(
+            &req,
+            StatusCode::LOCKED,
+            Some("登录失败次数过多，账号已临时锁定 (locked for a while)"),
+        ),
+        _ => login_form(
+            &req,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("服务暂时不可用 (unavailable)"),
+        ),
+    }
+}
+
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: Option<Staff>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let Some(staff) = staff else {
+        return see_other("/staff/login");
+    };
+    let pairs = body::form(&req, payload).await.unwrap_or_default();
+    if staff
+        .check_csrf_value(&body::field(&pairs, "csrf").unwrap_or_default())
+        .is_err()
+    {
+        return super::public::error_page(StatusCode::FORBIDDEN);
+    }
+    let db = state.db.clone();
+    let actor = staff.actor();
+    let _ = actix_web::rt::task::spawn_blocking(move || {
+        accounts::logout(&db, &staff.token_hash, &actor)
+    })
+    .await;
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/staff/login"))
+        .cookie(session::removal_cookie(is_tls(&req)))
+        .finish()
+}
+
+pub struct Tab {
+    key: &'static str,
+    label: &'static str,
+    count: String,
+    selected: bool,
+}
+
+pub struct Row {
+    id: i64,
+    status_label: &'static str,
+    district: String,
+    lead: String,
+    industry: String,
+    due: String,
+    overdue: bool,
+    tips: i32,
+}
+
+#[derive(Template)]
+#[template(path = "staff/queue.html")]
+struct QueuePage {
+    username: String,
+    csrf: String,
+    view: String,
+    tabs: Vec<Tab>,
+    q: String,
+    from: String,
+    to: String,
+    sort: String,
+    statuses: Vec<Choice>,
+    bureaus: Vec<Choice>,
+    districts: Vec<Choice>,
+    industries: Vec<Choice>,
+    dimensions: Vec<Choice>,
+    items: Vec<Row>,
+    next: Option<String>,
+}
+
+fn choices<'a>(items: impl Iterator<Item = (&'a str, String)>, current: &str) -> Vec<Choice> {
+    items
+        .map(|(k, label)| Choice {
+            key: k.to_string(),
+            selected: k == current,
+            label,
+        })
+        .collect()
+}
+
+fn label_of(state: &AppState, kind: &str, key: Option<&str>) -> String {
+    let Some(k) = key else { return "—".into() };
+    let p = &state.pack;
+    match kind {
+        "bureau" => p.bureau(k).map(|b| b.name.clone()),
+        "district" => p.district(k).map(|d| d.name.clone()),
+        "industry" => p.industry(k).map(|i| i.name.clone()),
+        _ => p.dimension(k).map(|d| d.name.clone()),
+    }
+    .unwrap_or_else(|| k.to_string())
+}
+
+async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff>) -> HttpResponse {
+    let Some(staff) = staff else {
+        return see_other("/staff/login");
+    };
+    let params: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    let get = |k: &str| body::field(&params, k).filter(|v| !v.is_empty());
+    let view = get("view").unwrap_or_else(|| "mine".into());
+    let date =
+        |k: &str| get(k).and_then(|v| chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok());
+    let oldest_first = get("sort").as_deref() == Some("old");
+    let cursor = get("cursor").and_then(|c| c.parse::<i64>().ok());
+    let mut filter = CaseFilter {
+        status: get("status"),
+        bureau: get("bureau"),
+        district: get("district"),
+        industry: get("industry"),
+        dimension: get("dimension"),
+        q: get("q"),
+        since: date("from").and_then(|d| d.and_hms_opt(0, 0, 0)),
+        until: date("to")
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        oldest_first,
+        after_id: cursor.filter(|_| oldest_first),
+        before_id: cursor.filter(|_| !oldest_first),
+        limit: 50,
+        ..CaseFilter::default()
+    };
+    match view.as_str() {
+        "new" => filter.status = Some("received".into()),
+        "returned" => filter.status = Some("returned".into()),
+        "overdue" => filter.overdue = Some(true),
+        // "Mine": what waits on me, as `db::cases::counts` counts it.
+        "mine" => match (&staff.role, &staff.bureau, &staff.district) {
+            (Role::Bureau, Some(b), _) => {
+                filter.lead_bureau = Some(b.clone());
+                filter.statuses = WITH_BUREAU.iter().map(|s| s.to_string()).collect();
+            }
+            (Role::District, _, _) => filter.open_only = true,
+            _ => filter.statuses = vec!["received".into(), "returned".into()],
+        },
+        _ => {}
+    }
+    let scope = staff.scope();
+    let page = cases::list(&state, scope.clone(), filter).await;
+    let counts = {
+        let s = scope.clone();
+        state
+            .db
+            .read(move |conn| crate::db::cases::counts(conn, &s).map_err(crate::db::DbError::from))
+            .await
+    };
+    let (Ok(page), Ok(n)) = (page, counts) else {
+        return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let tab = |key: &'static str, label: &'static str, count: Option<i64>| Tab {
+        key,
+        label,
+        count: count.map(|c| c.to_string()).unwrap_or_default(),
+        selected: view == key,
+    };
+    let tabs = vec![
+        tab("mine", "我的待办 Mine", Some(n.mine)),
+        tab("new", "新案件 New", Some(n.new)),
+        tab("overdue", "逾期 Overdue", Some(n.overdue)),
+        tab("returned", "退回 Returned", Some(n.returned)),
+        tab("all", "全部 All", None),
+    ];
+    let next = page.next.as_ref().map(|n| {
+        let mut q: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .cloned()
+            .collect();
+        q.push(("cursor".into(), n.clone()));
+        format!(
+            "/staff/queue?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(q)
+                .finish()
+        )
+    });
+    let items = page
+        .items
+        .iter()
+        .map(|c| Row {
+            id: c.id,
+            status_label: c.status_label,
+            district: label_of(&state, "district", c.district.as_deref()),
+            lead: label_of(&state, "bureau", c.lead_bureau.as_deref()),
+            industry: label_of(&state, "industry", c.industry.as_deref()),
+            due: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: c.overdue,
+            tips: c.tip_count,
+        })
+        .collect();
+    let p = &state.pack;
+    let cur = |k: &str| get(k).unwrap_or_default();
+    html(
+        StatusCode::OK,
+        &QueuePage {
+            username: staff.username.clone(),
+            csrf: staff.csrf_token.clone(),
+            tabs,
+            q: cur("q"),
+            from: cur("from"),
+            to: cur("to"),
+            sort: cur("sort"),
+            statuses: choices(
+                ALL_STATUSES
+                    .iter()
+                    .map(|s| (s.as_str(), s.label_zh().to_string())),
+                &cur("status"),
+            ),
+            bureaus: choices(
+                p.bureaus.iter().map(|b| (b.key.as_str(), b.name.clone())),
+                &cur("bureau"),
+            ),
+            districts: choices(
+                p.districts.iter().map(|b| (b.key.as_str(), b.name.clone())),
+                &cur("district"),
+            ),
+            industries: choices(
+                p.industries
+                    .iter()
+                    .map(|b| (b.key.as_str(), b.name.clone())),
+                &cur("industry"),
+            ),
+            dimensions: choices(
+                p.dimensions
+                    .iter()
+                    .map(|b| (b.key.as_str(), b.name.clone())),
+                &cur("dimension"),
+            ),
+            view,
+            items,
+            next,
+        },
+    )
+}
+
+pub struct TipRow {
+    id: i64,
+    source: String,
+    received_at: String,
+    has_contact: bool,
+    description: String,
+    enterprise_name: Option<String>,
+    address: Option<String>,
+}
+
+pub struct MsgRow {
+    from: &'static str,
+    at: String,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/case.html")]
+struct CasePage {
+    username: String,
+    csrf: String,
+    id: i64,
+    error: Option<String>,
+    status_label: &'static str,
+    overdue: bool,
+    district: String,
+    industry: String,
+    dimensions: String,
+    lead: String,
+    co: String,
+    enterprise: String,
+    finding: String,
+    returned_reason: Option<String>,
+    public_result: Option<String>,
+    can: Vec<&'static str>,
+    bureaus: Vec<Choice>,
+    districts: Vec<Choice>,
+    industries: Vec<Choice>,
+    co_choices: Vec<Choice>,
+    dimension_choices: Vec<Choice>,
+    deadlines: Vec<String>,
+    measures: Vec<String>,
+    notices: Vec<String>,
+    tips: Vec<TipRow>,
+    explanation: Vec<String>,
+    findings: Vec<String>,
+    messages: Vec<MsgRow>,
+    history: Vec<crate::db::audit::AuditEntry>,
+}
+
+impl CasePage {
+    fn can(&self, action: &str) -> bool {
+        self.can.contains(&action)
+    }
+}
+
+fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<String>) -> CasePage {
+    let p = &state.pack;
+    let s = &c.summary;
+    let who = Who::from(staff);
+    // The party as the workflow would judge it, from the case's lead bureau.
+    let party = match staff.role {
+        Role::Admin => Party::Admin,
+        Role::Dispatcher => Party::Dispatcher,
+        Role::District => Party::District,
+        Role::Bureau if who.bureau.is_some() && s.lead_bureau == who.bureau => Party::LeadBureau,
+        Role::Bureau => Party::CoBureau,
+    };
+    let mut can: Vec<&'static str> = c
+        .allowed
+        .iter()
+        .filter(|a| a.allowed_for(party))
+        .map(|a| a.as_str())
+        .collect();
+    if matches!(party, Party::Admin | Party::Dispatcher) && s.status != "closed" {
+        can.push("supervise");
+    }
+    let lead = s.lead_bureau.clone().unwrap_or_default();
+    let district = s.district.clone().unwrap_or_default();
+    let industry = s.industry.clone().unwrap_or_default();
+    CasePage {
+        username: staff.username.clone(),
+        csrf: staff.csrf_token.clone(),
+        id: s.id,
+        error,
+        status_label: s.status_label,
+        overdue: s.overdue,
+        district: label_of(state, "district", s.district.as_deref()),
+        industry: label_of(state, "industry", s.industry.as_deref()),
+        dimensions: s
+            .dimensions
+            .iter()
+            .map(|d| label_of(state, "dimension", Some(d)))
+            .collect::<Vec<_>>()
+            .join("、"),
+        lead: label_of(state, "bureau", s.lead_bureau.as_deref()),
+        co: s
+            .co_bureaus
+            .iter()
+            .map(|d| label_of(state, "bureau", Some(d)))
+            .collect::<Vec<_>>()
+            .join("、"),
+        enterprise: c.enterprise_credit_code.clone().unwrap_or_default(),
+        finding: c
+            .finding
+            .as_deref()
+            .and_then(crate::domain::case_state::Finding::parse)
+            .map(|f| f.label_zh().to_string())
+            .unwrap_or_else(|| "—".into()),
+        returned_reason: c.returned_reason.clone(),
+        public_result: c.public_result.clone(),
+        can,
+        bureaus: choices(
+            p.bureaus.iter().map(|b| (b.key.as_str(), b.name.clone())),
+            &lead,
+        ),
+        districts: choices(
+            p.districts.iter().map(|b| (b.key.as_str(), b.name.clone())),
+            &district,
+        ),
+        industries: choices(
+            p.industries
+                .iter()
+                .map(|b| (b.key.as_str(), b.name.clone())),
+            &industry,
+        ),
+        co_choices: p
+            .bureaus
+            .iter()
+            .map(|b| Choice {
+                key: b.key.clone(),
+                label: b.name.clone(),
+                selected: s.co_bureaus.contains(&b.key),
+            })
+            .collect(),
+        dimension_choices: p
+            .dimensions
+            .iter()
+            .map(|b| Choice {
+                key: b.key.clone(),
+                label: b.name.clone(),
+                selected: s.dimensions.contains(&b.key),
+            })
+            .collect(),
+        deadlines: c
+            .deadlines
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} · {}{}{}",
+                    d.step,
+                    d.due_on,
+                    if d.overdue { " · 逾期 overdue" } else { "" },
+                    d.source
+                        .as_deref()
+                        .map(|s| format!(" · {s}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect(),
+        measures: c
+            .measures
+            .iter()
+            .map(|m| {
+                let label = crate::domain::case_state::Measure::parse(&m.measure)
+                    .map(|x| x.label_zh())
+                    .unwrap_or("");
+                format!(
+                    "{label} ({}) · 下达 {} · 期限 {} · 延期 {} 个月{}",
+                    m.measure,
+                    m.ordered_on,
+                    m.due_on,
+                    m.extended_months,
+                    if m.is_open { "" } else { " · 已结束 done" }
+                )
+            })
+            .collect(),
+        notices: c
+            .notices
+            .iter()
+            .map(|n| format!("{} · {} · {}", n.created_at, n.created_by, n.body))
+            .collect(),
+        tips: c
+            .tips
+            .iter()
+            .map(|t| TipRow {
+                id: t.id,
+                source: t.source.clone(),
+                received_at: t.received_at.to_string(),
+                has_contact: t.has_contact,
+                description: t.description.clone(),
+                enterprise_name: t.enterprise_name.clone(),
+                address: t.address.clone(),
+            })
+            .collect(),
+        explanation: c
+            .routing
+            .as_ref()
+            .map(|r| {
+                r.explanation
+                    .iter()
+                    .map(|e| {
+                        let step = serde_json::to_value(e.step)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default();
+                        let to = e.points_to.as_deref().unwrap_or("—");
+                        format!("{step}：{} → {to}（{}）", e.matched, e.note)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        findings: c
+            .obsolete_findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} · {} · {}",
+                    f.citation,
+                    f.equipment,
+                    if f.obsolete {
+                        "淘汰类 obsolete"
+                    } else {
+                        "未达淘汰标准"
+                    }
+                )
+            })
+            .collect(),
+        messages: c
+            .messages
+            .iter()
+            .map(|m| MsgRow {
+                from: if m.from == "staff" {
+                    "工作人员 Staff"
+                } else {
+                    "举报人 Reporter"
+                },
+                at: m.at.to_string(),
+                body: m.body.clone(),
+            })
+            .collect(),
+        history: c.history,
+    }
+}
+
+async fn case_page(
+    state: web::Data<AppState>,
+    staff: Option<Staff>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let Some(staff) = staff else {
+        return see_other("/staff/login");
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return super::public::error_page(StatusCode::NOT_FOUND);
+    };
+    match cases::detail(&state, staff.scope(), id).await {
+        Ok(c) => html(StatusCode::OK, &case_view(&state, &staff, c, None)),
+        Err(crate::services::ServiceError::NotFound) => {
+            super::public::error_page(StatusCode::NOT_FOUND)
+        }
+        Err(_) => super::public::error_page(StatusCode::SERVICE_UNAVAILABLE),
+    }
+}
+
+/// A case form: the same command as the JSON API, from form fields.
+fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, String> {
+    let get = |k: &str| body::field(f, k).filter(|v| !v.trim().is_empty());
+    let all = |k: &str| -> Vec<String> {
+        f.iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let date = |k: &str| -> Result<Option<chrono::NaiveDate>, String> {
+        get(k)
+            .map(|v| {
+                chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                    .map_err(|_| format!("{k}: 日期格式有误 (bad date)"))
+            })
+            .transpose()
+    };
+    use workflow::*;
+    Ok(match action {
+        Action::Dispatch => Command::Dispatch(DispatchBody {
+            lead_bureau: get("lead_bureau").unwrap_or_default(),
+            co_bureaus: all("co_bureaus"),
+            district: get("district").unwrap_or_default(),
+            enterprise_credit_code: get("enterprise_credit_code"),
+            dimensions: Some(all("dimensions")).filter(|d| !d.is_empty()),
+            industry: get("industry"),
+            note: get("note"),
+        }),
+        Action::Accept => Command::Accept(NoteBody { note: get("note") }),
+        Action::Return => Command::Return(ReturnBody {
+            reason: get("reason").unwrap_or_default(),
+        }),
+        Action::Verify => Command::Verify(VerifyBody {
+            finding: get("finding").unwrap_or_default(),
+            inspected_on: date("inspected_on")?,
+            inspectors: get("inspectors")
+                .map(|s| {
+                    s.split([',', '，', '、'])
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            evidence: get("evidence"),
+        }),
+        Action::Order => Command::Order(OrderBody {
+            measure: get("measure").unwrap_or_default(),
+            due_on: date("due_on")?,
+            note: get("note"),
+        }),
+        Action::Extend => Command::Extend(ExtendBody {
+            months: get("months")
+                .and_then(|m| m.trim().parse().ok())
+                .ok_or("months: 须为整数 (a whole number)")?,
+            reason: get("reason").unwrap_or_default(),
+        }),
+        Action::Reinspect => Command::Reinspect(ReinspectBody {
+            passed: get("passed").as_deref() == Some("true"),
+            inspected_on: date("inspected_on")?,
+            note: get("note"),
+        }),
+        Action::AcceptExit => Command::AcceptExit(AcceptExitBody {
+            equipment: get("equipment").unwrap_or_default(),
+            capacity: get("capacity")
+                .and_then(|m| m.trim().parse().ok())
+                .ok_or("capacity: 须为数字 (a number)")?,
+            unit: get("unit").unwrap_or_default(),
+            note: get("note"),
+        }),
+        Action::Close => Command::Close(CloseBody {
+            public_note: get("public_note").unwrap_or_default(),
+        }),
+        Action::Question => Command::Question(QuestionBody {
+            body: get("body").unwrap_or_default(),
+        }),
+    })
+}
+
+async fn case_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: Option<Staff>,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let Some(staff) = staff else {
+        return see_other("/staff/login");
+    };
+    let (id, name) = path.into_inner();
+    let Ok(id) = id.parse::<i64>() else {
+        return super::public::error_page(StatusCode::NOT_FOUND);
+    };
+    let Ok(pairs) = body::form(&req, payload).await else {
+        return super::public::error_page(StatusCode::BAD_REQUEST);
+    };
+    if staff
+        .check_csrf_value(&body::field(&pairs, "csrf").unwrap_or_default())
+        .is_err()
+    {
+        return super::public::error_page(StatusCode::FORBIDDEN);
+    }
+    let who = Who::from(&staff);
+    let now = workflow::now();
+    let result: Result<(), WorkflowError> = if name == "supervise" {
+        let text = body::field(&pairs, "body").unwrap_or_default();
+        state
+            .db
+            .write(move |conn| {
+                crate::services::supervision::supervise(conn, &who, id, &text, now).map(|_| ())
+            })
+            .await
+    } else {
+        let Some(action) = Action::parse(&name) else {
+            return super::public::error_page(StatusCode::NOT_FOUND);
+        };
+        match command_from_form(action, &pairs) {
+            Err(msg) => Err(WorkflowError::Invalid({
+                let mut f = crate::domain::errors::FieldErrors::default();
+                f.add("form", &msg, "");
+                f
+            })),
+            Ok(cmd) => workflow::act(&state, who, id, cmd, now).await.map(|_| ()),
+        }
+    };
+    let (status, message) = match result {
+        Ok(()) => return see_other(&format!("/staff/cases/{id}")),
+        Err(WorkflowError::NotFound) => return super::public::error_page(StatusCode::NOT_FOUND),
+        Err(WorkflowError::Forbidden) => (
+            StatusCode::FORBIDDEN,
+            "您的角色不能执行此操作 (your role may not do this)".to_string(),
+        ),
+        Err(WorkflowError::Conflict { status, .. }) => (
+            StatusCode::CONFLICT,
+            format!(
+                "案件当前状态为“{}”，不能执行此操作 (not allowed now)",
+                status.label_zh()
+            ),
+        ),
+        Err(WorkflowError::Invalid(f)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            f.0.iter()
+                .map(|(k, v)| format!("{k}: {}", v.join("；")))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        ),
+        Err(WorkflowError::Db(_)) => {
+            return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    match cases::detail(&state, staff.scope(), id).await {
+        Ok(c) => html(status, &case_view(&state, &staff, c, Some(message))),
+        Err(_) => super::public::error_page(status),
+    }
+}

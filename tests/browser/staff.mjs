@@ -1,0 +1,123 @@
+// The staff flow in headless Chromium: a reporter sends a tip; the dispatcher
+// logs in, opens the queue and dispatches the case with the keyboard alone;
+// the lead bureau accepts, verifies, orders rectification, re-inspects and
+// closes it; the reporter reads the result with the receipt.
+// Screenshots go to target/screenshots/staff-*.png.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const base = process.env.TIPLINE_URL ?? "http://127.0.0.1:8080";
+const shots = process.env.SHOTS ?? "target/screenshots";
+const password = process.env.STAFF_PASSWORD ?? "a long browser test password";
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const fail = (msg) => { throw new Error(msg); };
+const shot = (page, name) => page.screenshot({ path: `${shots}/staff-${name}.png`, fullPage: true });
+
+async function login(context, username) {
+  const page = await context.newPage();
+  await page.goto(`${base}/staff/login`);
+  // Keyboard only: the username field has the focus (autofocus).
+  await page.waitForFunction(() => document.activeElement?.id === "username");
+  await page.keyboard.type(username);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(password);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/staff\/queue/);
+  return page;
+}
+
+try {
+  // 1. The reporter (JavaScript off, a phone).
+  const reporter = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 }, locale: "zh-CN" });
+  const rp = await reporter.newPage();
+  await rp.goto(`${base}/`);
+  await rp.fill("#description", "沙井街道有家水泥厂的磨机能耗严重超标，用电量特别大，<script>alert(1)</script>");
+  await rp.selectOption("#district", "baoan");
+  await rp.selectOption("#industry", "cement");
+  await rp.check("input[name=dimensions][value=energy]");
+  await rp.click("button[type=submit]");
+  await rp.waitForSelector("#receipt");
+  const receipt = (await rp.textContent("#receipt")).trim();
+
+  // 2. The dispatcher, keyboard only.
+  const staff = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
+  let page = await login(staff, "dispatch1");
+  await page.goto(`${base}/staff/queue?view=new`);
+  await shot(page, "1-queue");
+  if (!(await page.content()).includes("新案件")) fail("the queue has no 'new' tab");
+  await page.keyboard.press("j");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/staff\/cases\/\d+$/);
+  const caseUrl = page.url();
+  if ((await page.content()).includes("<script>alert(1)")) fail("the tip's script is not escaped");
+  await page.keyboard.press("d");
+  for (let i = 0; i < 10 && (await page.inputValue("#lead_bureau")) !== "industry_it"; i++) {
+    await page.keyboard.press("ArrowDown");
+  }
+  if ((await page.inputValue("#lead_bureau")) !== "industry_it") fail("could not choose the lead bureau with the keys");
+  await shot(page, "2-dispatch");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForLoadState("load");
+  await page.waitForSelector("text=已派单");
+  await shot(page, "3-dispatched");
+
+  // 3. The lead bureau works the case.
+  await staff.clearCookies();
+  page = await login(staff, "industry1");
+  await page.goto(caseUrl);
+  const submit = async (formAction) => {
+    await Promise.all([page.waitForLoadState("load"), page.click(`form[action$='/${formAction}'] button[type=submit]`)]);
+  };
+  await submit("accept");
+  await page.selectOption("#finding", "substantiated");
+  await page.fill("#inspectors", "张三, 李四");
+  await page.fill("#evidence", "现场核对电表与能耗限额标准。");
+  await submit("verify");
+  await page.selectOption("#measure", "rectify");
+  await submit("order");
+  const has = (text) => page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 10000 });
+  await has("(rectify) · 下达");
+  await shot(page, "4-ordered");
+  await page.selectOption("form[action$='/reinspect'] select", "true");
+  await submit("reinspect");
+  await page.fill("#public_note", "经核查属实，已责令企业限期整改，复查合格。感谢您的举报。");
+  await submit("close");
+  await has("已办结");
+  await shot(page, "5-closed");
+
+  // The queue and the case page fit a phone, without JavaScript.
+  const phone = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 }, locale: "zh-CN" });
+  await phone.addCookies(await staff.cookies());
+  const pp = await phone.newPage();
+  for (const [path, name] of [["/staff/queue?view=all", "7-phone-queue"], [new URL(caseUrl).pathname, "8-phone-case"]]) {
+    await pp.goto(`${base}${path}`);
+    await pp.screenshot({ path: `${shots}/staff-${name}.png`, fullPage: true });
+    const width = await pp.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 360) fail(`${path} is ${width}px wide on a 360px screen`);
+  }
+
+  // 4. The reporter reads the result.
+  await rp.goto(`${base}/status`);
+  await rp.fill("#receipt", receipt);
+  await rp.click("form.lookup button[type=submit]");
+  await rp.waitForSelector("#status");
+  const status = (await rp.textContent("#status")).trim();
+  await rp.screenshot({ path: `${shots}/staff-6-reporter.png`, fullPage: true });
+  if (status !== "已办结") fail(`the reporter sees ${status}`);
+  if (!(await rp.content()).includes("复查合格")) fail("the reporter does not see the result");
+  console.log(`staff check: case ${caseUrl.split("/").pop()} closed; the reporter reads ${status}; screenshots in ${shots}`);
+} catch (e) {
+  console.error("FAIL:", e.message);
+  for (const ctx of browser.contexts()) {
+    for (const p of ctx.pages()) await p.screenshot({ path: `${shots}/staff-failure-${ctx.pages().indexOf(p)}.png`, fullPage: true }).catch(() => {});
+  }
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
