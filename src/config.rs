@@ -6,6 +6,9 @@ use clap::Args;
 
 use crate::db::DbUrl;
 
+/// Where `cargo run` keeps its data when no database is named.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tipline.db";
+
 /// The database every subcommand uses.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {

@@ -289,6 +289,9 @@ fn pack_command(cmd: PackCommand) -> anyhow::Result<()> {
 
 fn run_serve(db: &DbArgs, secrets: &SecretArgs, serve: ServeArgs) -> anyhow::Result<()> {
     let state = startup::prepare(db, secrets, &serve)?;
+    if tipline::demo::wanted(&db.database_url, tipline::config::DEFAULT_DATABASE_URL) {
+        tipline::demo::load(&state)?;
+    }
     actix_web::rt::System::new().block_on(startup::serve(state, &serve))
 }
 

@@ -250,3 +250,135 @@ fn generated_look_alikes_lose() {
     assert_eq!(wrong, 0);
     assert!(right as f64 >= 0.95 * total as f64);
 }
+
+/// The same labelled set through PostgreSQL `pg_trgm` (`similarity` over the
+/// name, the best row above pg_trgm's default 0.3 threshold, district used as
+/// a tie-break filter when given), beside the in-memory index: quality and
+/// speed side by side. Runs when `TIPLINE_TEST_DATABASE_URL` names a
+/// PostgreSQL admin URL; prints the comparison the README records.
+#[test]
+fn pg_trgm_on_the_same_set() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+
+    let Some(admin) = std::env::var("TIPLINE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("skipped: set TIPLINE_TEST_DATABASE_URL to a PostgreSQL admin URL");
+        return;
+    };
+    let v = load();
+    let (records, keys) = registry(&v);
+    let mut conn = PgConnection::establish(&admin).unwrap();
+    let db = format!("tipline_trgm_{}", std::process::id());
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .unwrap();
+    conn.batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    let base = admin.rsplit_once('/').unwrap().0;
+    let mut pg = PgConnection::establish(&format!("{base}/{db}")).unwrap();
+    pg.batch_execute(
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+         CREATE TABLE ents (id BIGINT PRIMARY KEY, name TEXT NOT NULL, district TEXT);",
+    )
+    .unwrap();
+    // Names and aliases, one row each, in batches of literal VALUES.
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut rows = Vec::new();
+    for r in &records {
+        let d = r.district.as_deref().map_or("NULL".into(), quote);
+        rows.push(format!("({}, {}, {d})", r.id, quote(&r.name)));
+        for (i, a) in r.aliases.iter().enumerate() {
+            rows.push(format!(
+                "({}, {}, {d})",
+                -(r.id * 10 + i as i64 + 1),
+                quote(a)
+            ));
+        }
+    }
+    for chunk in rows.chunks(5_000) {
+        pg.batch_execute(&format!("INSERT INTO ents VALUES {}", chunk.join(",")))
+            .unwrap();
+    }
+    pg.batch_execute("CREATE INDEX ents_trgm ON ents USING gin (name gin_trgm_ops); ANALYZE ents;")
+        .unwrap();
+
+    #[derive(QueryableByName)]
+    struct Hit {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let index = EnterpriseIndex::build(MatchConfig::default(), records);
+    let (mut ours, mut trgm) = ([0usize; 3], [0usize; 3]); // predicted, correct, positives
+    let (mut t_ours, mut t_trgm) = (Vec::new(), Vec::new());
+    for c in &v.case {
+        let expect = (c.expect != "none").then(|| keys[&c.expect]);
+        let name = c
+            .name
+            .clone()
+            .or_else(|| c.text.clone())
+            .unwrap_or_default();
+        let q = MatchQuery {
+            text: c.text.clone().unwrap_or_default(),
+            enterprise_name: c.name.clone(),
+            credit_code: c.code.clone(),
+            district: c.district.clone(),
+            industry: c.industry.clone(),
+            address: c.address.clone(),
+        };
+        let started = std::time::Instant::now();
+        let got = index.match_tip(&q).best.map(|b| b.enterprise_id);
+        t_ours.push(started.elapsed());
+        let started = std::time::Instant::now();
+        let hit: Option<Hit> = diesel::sql_query(
+            "SELECT id FROM ents WHERE name % $1 \
+             ORDER BY (district IS NOT DISTINCT FROM $2) DESC, similarity(name, $1) DESC LIMIT 1",
+        )
+        .bind::<Text, _>(&name)
+        .bind::<diesel::sql_types::Nullable<Text>, _>(c.district.as_deref())
+        .get_result(&mut pg)
+        .optional()
+        .unwrap();
+        t_trgm.push(started.elapsed());
+        // Alias rows map back to their enterprise.
+        let trgm_got = hit.map(|h| if h.id < 0 { (-h.id - 1) / 10 } else { h.id });
+        for (score, got) in [(&mut ours, got), (&mut trgm, trgm_got)] {
+            if expect.is_some() {
+                score[2] += 1;
+            }
+            if got.is_some() {
+                score[0] += 1;
+                if got == expect {
+                    score[1] += 1;
+                }
+            }
+        }
+    }
+    drop(pg);
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .unwrap();
+    let p = |t: &mut Vec<std::time::Duration>, q: f64| {
+        t.sort();
+        t[((t.len() as f64 * q) as usize).min(t.len() - 1)]
+    };
+    let row = |label: &str, s: [usize; 3], t: &mut Vec<std::time::Duration>| {
+        println!(
+            "{label:<22} precision {:.3}  recall {:.3}  p50 {:?}  p99 {:?}",
+            s[1] as f64 / s[0].max(1) as f64,
+            s[1] as f64 / s[2].max(1) as f64,
+            p(t, 0.5),
+            p(t, 0.99)
+        );
+    };
+    println!(
+        "{} labelled cases, {} enterprises:",
+        v.case.len(),
+        REGISTRY_SIZE + keys.len()
+    );
+    row("tipline index", ours, &mut t_ours);
+    row("PostgreSQL pg_trgm", trgm, &mut t_trgm);
+    // The index must not be worse than the database's own trigram search.
+    assert!(ours[1] >= trgm[1]);
+}

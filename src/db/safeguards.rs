@@ -85,15 +85,23 @@ pub fn add_fingerprint(
         .map(|_| ())
 }
 
-/// (tip id, folded text) of tips about `enterprise_key` since `since`.
+/// (tip id, folded text) of the latest `limit` tips about `enterprise_key`
+/// since `since`, newest first. The limit keeps a flood from making each
+/// further tip slower than the last.
 pub fn recent_fingerprints(
     conn: &mut DbConnection,
     enterprise_key: &str,
     since: NaiveDateTime,
+    limit: i64,
 ) -> QueryResult<Vec<(i64, String)>> {
     tip_fingerprints::table
         .filter(tip_fingerprints::enterprise_key.eq(enterprise_key))
         .filter(tip_fingerprints::received_at.ge(since))
+        .order((
+            tip_fingerprints::received_at.desc(),
+            tip_fingerprints::tip_id.desc(),
+        ))
+        .limit(limit)
         .select((tip_fingerprints::tip_id, tip_fingerprints::text_key))
         .load(conn)
 }
