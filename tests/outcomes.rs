@@ -354,20 +354,13 @@ fn repair(w: &Walk) {
             None,
             None,
         )
-        .json();
-    let actions: Vec<&str> = audit
-        .as_array()
-        .or(audit["entries"].as_array())
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+        .body;
     for a in [
         "punishment.proposed",
         "punishment.applied",
         "punishment.repaired",
     ] {
-        assert!(actions.contains(&a), "{a}: {actions:?}");
+        assert!(audit.contains(a), "{a}: {audit}");
     }
 }
 

@@ -164,23 +164,6 @@ pub fn list(
     if matches!(district, Some(None)) || matches!(industry, Some(None)) {
         return Ok(Vec::new());
     }
-    let mut q = cases::table
-        .select((
-            cases::id,
-            cases::district,
-            cases::industry,
-            cases::dimensions,
-            cases::lead_bureau,
-            cases::enterprise_id,
-            cases::enterprise_credit_code,
-        ))
-        .into_boxed();
-    if let Some(Some(d)) = &district {
-        q = q.filter(cases::district.eq(d.clone()));
-    }
-    if let Some(Some(i)) = &industry {
-        q = q.filter(cases::industry.eq(i.clone()));
-    }
     let (measures, records): (Vec<MeasureFact>, Vec<RecordFact>) = match kind {
         ListKind::Exit => (
             Vec::new(),
@@ -227,10 +210,25 @@ pub fn list(
     ids.dedup();
     let mut infos: HashMap<i64, CaseInfo> = HashMap::new();
     for chunk in ids.chunks(5000) {
-        let rows: Vec<CaseInfo> = q
-            .clone()
+        let mut q = cases::table
+            .select((
+                cases::id,
+                cases::district,
+                cases::industry,
+                cases::dimensions,
+                cases::lead_bureau,
+                cases::enterprise_id,
+                cases::enterprise_credit_code,
+            ))
             .filter(cases::id.eq_any(chunk.to_vec()))
-            .load(conn)?;
+            .into_boxed();
+        if let Some(Some(d)) = &district {
+            q = q.filter(cases::district.eq(d.clone()));
+        }
+        if let Some(Some(i)) = &industry {
+            q = q.filter(cases::industry.eq(i.clone()));
+        }
+        let rows: Vec<CaseInfo> = q.load(conn)?;
         infos.extend(rows.into_iter().map(|c| (c.id, c)));
     }
     let names = enterprise_names(conn, infos.values())?;
