@@ -325,7 +325,7 @@ fn repair(w: &Walk) {
         Some(&json!({"reason": "已完成退出并公开承诺", "approver": "市工业和信息化局 张三"})),
     );
     assert_eq!(res.status, 200, "{}", res.body);
-    let p = punishments(&w);
+    let p = punishments(w);
     assert_eq!(p[0]["status"], "repaired");
     assert_eq!(p[0]["ended_on"], today().to_string());
     assert_eq!(p[0]["end_approver"], "市工业和信息化局 张三");

@@ -314,7 +314,7 @@ pub fn list(
             }
         }
     }
-    out.sort_by(|a, b| (a.since, a.case_id).cmp(&(b.since, b.case_id)));
+    out.sort_by_key(|e| (e.since, e.case_id));
     Ok(out)
 }
 

@@ -124,6 +124,16 @@ fn case_id_of(subject: &str) -> Option<i64> {
     subject.strip_prefix("case:")?.parse().ok()
 }
 
+type CaseFact = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    String,
+);
+type TipFact = (i64, Option<i64>, String, NaiveDateTime, Option<String>);
+
 /// The report for `[from, to]` (China days), optionally one district.
 pub fn build(
     conn: &mut DbConnection,
@@ -143,14 +153,7 @@ pub fn build(
             .unwrap_or(d.to_string())
     });
 
-    let case_rows: Vec<(
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        NaiveDateTime,
-        String,
-    )> = cases::table
+    let case_rows: Vec<CaseFact> = cases::table
         .select((
             cases::id,
             cases::district,
@@ -185,7 +188,7 @@ pub fn build(
     };
 
     // Tips by source, by the case's district and bureau.
-    let tip_rows: Vec<(i64, Option<i64>, String, NaiveDateTime, Option<String>)> = tips::table
+    let tip_rows: Vec<TipFact> = tips::table
         .left_join(relay_tickets::table)
         .filter(tips::received_at.ge(start).and(tips::received_at.lt(end)))
         .select((
@@ -248,8 +251,8 @@ pub fn build(
         match action.as_str() {
             "case.dispatch" => {
                 both(c, &mut |a| a.row.dispatched += 1);
-                if !first_dispatch.contains_key(&id) {
-                    first_dispatch.insert(id, *at);
+                if let std::collections::btree_map::Entry::Vacant(e) = first_dispatch.entry(id) {
+                    e.insert(*at);
                     let d = days(c.created_at, *at);
                     both(c, &mut |a| a.dispatch_days.push(d));
                 }
