@@ -46,6 +46,20 @@ enum Command {
     /// Scheduled jobs; run `jobs overdue` once a day (cron or a systemd timer).
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Half-year or yearly summary per district and bureau (docs/outcomes.md).
+    Report {
+        /// 2019H1, 2019H2 or 2019.
+        #[arg(long)]
+        period: String,
+        /// One district (key, name or code).
+        #[arg(long)]
+        district: Option<String>,
+        /// json (default) or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
+        pack: String,
+    },
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
@@ -237,9 +251,32 @@ fn main() -> std::process::ExitCode {
                 };
                 let report = tipline::services::supervision::run_overdue(&db, &pack, now)?;
                 println!("{}", serde_json::to_string(&report)?);
+                // Missed exit deadlines → proposals (never applied here);
+                // punishments whose end date has come end.
+                let p = tipline::services::punishment::run_daily(&db, &pack, now)?;
+                println!("{}", serde_json::to_string(&p)?);
                 Ok(())
             })
         }
+        Some(Command::Report {
+            period,
+            district,
+            format,
+            pack,
+        }) => startup::connect(&cli.db).and_then(|db| {
+            db.migrate()?;
+            let pack = startup::load_pack(&pack)?;
+            let mut conn = db.read_conn()?;
+            let report =
+                tipline::services::reports::build(&mut conn, &pack, &period, district.as_deref())?
+                    .ok_or_else(|| anyhow::anyhow!("period must be like 2019H1, 2019H2 or 2019"))?;
+            match format.as_str() {
+                "csv" => print!("{}", tipline::services::reports::to_csv(&report)),
+                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                other => anyhow::bail!("unknown format {other} (json or csv)"),
+            }
+            Ok(())
+        }),
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;

@@ -11,6 +11,7 @@ pub mod enterprises;
 pub mod measures;
 pub mod outbox;
 mod pool;
+pub mod punishments;
 pub mod reference;
 pub mod relays;
 pub mod safeguards;

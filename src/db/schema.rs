@@ -374,6 +374,33 @@ diesel::joinable!(case_records -> cases (case_id));
 diesel::joinable!(supervision_notices -> cases (case_id));
 diesel::joinable!(user_totp -> users (user_id));
 
+// Outcomes (issue 7): joint punishment records (lists are derived by query).
+diesel::table! {
+    punishments (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        enterprise_id -> Nullable<BigInt>,
+        credit_code -> Nullable<Text>,
+        enterprise_name -> Text,
+        status -> Text,
+        measures -> Text,
+        legal_basis -> Text,
+        issuing_bureau -> Nullable<Text>,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        missed_due_on -> Date,
+        proposed_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        end_approver -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(punishments -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     packs,
     districts,
@@ -398,4 +425,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     supervision_notices,
     user_totp,
     role_policies,
+    punishments,
 );

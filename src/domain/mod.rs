@@ -6,6 +6,7 @@ pub mod deadline;
 pub mod errors;
 pub mod file_kind;
 pub mod flood;
+pub mod lists;
 pub mod place;
 pub mod receipt;
 pub mod role;

@@ -8,11 +8,13 @@ pub mod errors;
 pub mod limiter;
 pub mod observe;
 pub mod open311;
+pub mod open_data;
 pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod pow;
 pub mod public;
+pub mod punishments;
 pub mod relay;
 pub mod relay_admin;
 pub mod staff_actions;
@@ -74,6 +76,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(staff_actions::case_action),
         )
         .route("/api/v1/audit", web::get().to(staff_actions::audit_log))
+        .configure(open_data::routes)
+        .configure(punishments::routes)
         .configure(staff_pages::routes)
         .configure(relay_routes)
         .route("/healthz", web::get().to(ops::healthz))

@@ -1,0 +1,3 @@
+DROP INDEX case_records_kind;
+DROP INDEX case_measures_measure;
+DROP TABLE punishments;

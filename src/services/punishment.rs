@@ -1,0 +1,457 @@
+//! 联合惩戒与信用修复。Joint punishment and credit repair.
+//!
+//! The daily job only *proposes* (a case whose exit deadline passed without
+//! an accepted exit); a dispatcher applies it with the pack's measures, or
+//! rejects it. An active record ends early by credit repair (reason and
+//! approver) or by itself on its end date. Every change is audited.
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::db::punishments::{self as pdb, Decision, NewProposal, PunishmentRow};
+use crate::db::schema::enterprises;
+use crate::db::{DbConnection, DbError, audit};
+use crate::domain::errors::FieldErrors;
+use crate::domain::lists::csv_document;
+use crate::domain::role::Role;
+use crate::jurisdiction::Pack;
+use crate::services::lists::legal_basis;
+use crate::services::workflow::local_day;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PunishmentError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("conflict: status {0}")]
+    Conflict(String),
+    #[error("invalid")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for PunishmentError {
+    fn from(e: diesel::result::Error) -> Self {
+        PunishmentError::Db(DbError::Query(e))
+    }
+}
+
+/// What the daily punishment check did.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct PunishmentJob {
+    pub proposed: usize,
+    pub expired: usize,
+}
+
+/// [`run_daily_in`] in its own write transaction.
+pub fn run_daily(
+    db: &crate::db::Db,
+    pack: &Pack,
+    now: NaiveDateTime,
+) -> Result<PunishmentJob, DbError> {
+    db.write_tx(|conn| run_daily_in(conn, pack, now))
+}
+
+/// The daily check, as of `now` (same clock as `supervision::run_overdue`):
+/// propose a record for each missed exit deadline, end records whose end
+/// date has come.
+pub fn run_daily_in(
+    conn: &mut DbConnection,
+    pack: &Pack,
+    now: NaiveDateTime,
+) -> Result<PunishmentJob, DbError> {
+    use diesel::prelude::*;
+    let today = local_day(now);
+    let mut out = PunishmentJob::default();
+    for (case_id, ent_id, code, bureau, dims, due) in pdb::missed_exits(conn, today)? {
+        let by_code: Option<(i64, String)> = match &code {
+            Some(c) => enterprises::table
+                .filter(enterprises::credit_code.eq(c))
+                .select((enterprises::id, enterprises::name))
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        let by_id: Option<(String, String)> = match ent_id {
+            Some(id) => enterprises::table
+                .find(id)
+                .select((enterprises::name, enterprises::credit_code))
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        let (eid, name, code) = match (by_code, by_id) {
+            (Some((id, n)), _) => (Some(id), n, code.clone()),
+            (None, Some((n, c))) => (ent_id, n, code.clone().or(Some(c))),
+            (None, None) => (
+                None,
+                code.as_deref()
+                    .map(|c| format!("统一社会信用代码 {c}"))
+                    .unwrap_or_else(|| format!("案件 #{case_id} 所涉企业")),
+                code.clone(),
+            ),
+        };
+        let dims: Vec<String> = dims
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let basis = legal_basis(pack, &dims, None);
+        let id = pdb::insert_proposal(
+            conn,
+            &NewProposal {
+                case_id,
+                enterprise_id: eid,
+                credit_code: code.as_deref(),
+                enterprise_name: &name,
+                legal_basis: &basis,
+                issuing_bureau: bureau.as_deref(),
+                missed_due_on: due,
+                at: now,
+            },
+        )?;
+        audit::append(
+            conn,
+            "job:punishment",
+            "punishment.proposed",
+            &format!("case:{case_id}"),
+            &serde_json::json!({"punishment_id": id, "missed_due_on": due, "today": today})
+                .to_string(),
+            now,
+        )?;
+        out.proposed += 1;
+    }
+    for (id, case_id) in pdb::due_to_expire(conn, today)? {
+        if pdb::end(conn, id, "expired", today, "期满自动解除", None, now)? {
+            audit::append(
+                conn,
+                "job:punishment",
+                "punishment.expired",
+                &format!("case:{case_id}"),
+                &serde_json::json!({"punishment_id": id, "ended_on": today}).to_string(),
+                now,
+            )?;
+            out.expired += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// `POST /api/v1/punishments/{id}/apply`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyBody {
+    /// Keys of the pack's `[[measure]]` list.
+    pub measures: Vec<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// A pack bureau key; the case's lead bureau when absent.
+    pub issuing_bureau: Option<String>,
+    /// Added to the measures' own bases.
+    pub legal_basis: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    pub reason: String,
+}
+
+/// `POST /api/v1/punishments/{id}/repair` (信用修复).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepairBody {
+    pub reason: String,
+    /// Who approved the repair (name and office), as on the approval.
+    pub approver: String,
+}
+
+fn may_decide(role: Role) -> Result<(), PunishmentError> {
+    match role {
+        Role::Admin | Role::Dispatcher => Ok(()),
+        _ => Err(PunishmentError::Forbidden),
+    }
+}
+
+fn field(name: &str, zh: &str, en: &str) -> PunishmentError {
+    let mut f = FieldErrors::default();
+    f.add(name, zh, en);
+    PunishmentError::Invalid(f)
+}
+
+fn required(name: &str, v: &str) -> Result<String, PunishmentError> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > 2000 || v.chars().any(char::is_control) {
+        return Err(field(
+            name,
+            "须为1至2000个字",
+            "must be 1 to 2,000 characters",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn current(conn: &mut DbConnection, id: i64) -> Result<PunishmentRow, PunishmentError> {
+    pdb::get(conn, id)?.ok_or(PunishmentError::NotFound)
+}
+
+pub fn apply(
+    conn: &mut DbConnection,
+    pack: &Pack,
+    role: Role,
+    actor: &str,
+    id: i64,
+    b: &ApplyBody,
+    now: NaiveDateTime,
+) -> Result<PunishmentRow, PunishmentError> {
+    may_decide(role)?;
+    let row = current(conn, id)?;
+    if row.status != "proposed" {
+        return Err(PunishmentError::Conflict(row.status));
+    }
+    let mut e = FieldErrors::default();
+    let mut keys: Vec<&str> = Vec::new();
+    let mut bases: Vec<String> = Vec::new();
+    for k in &b.measures {
+        match pack.punishments.iter().find(|m| m.key == *k) {
+            Some(m) if !keys.contains(&m.key.as_str()) => {
+                keys.push(&m.key);
+                if !bases.contains(&m.legal_basis) {
+                    bases.push(m.legal_basis.clone());
+                }
+            }
+            Some(_) => {}
+            None => e.add(
+                "measures",
+                "不在本地方案的惩戒措施清单中",
+                "not a measure of the pack",
+            ),
+        }
+    }
+    if keys.is_empty() {
+        e.add(
+            "measures",
+            "至少选择一项惩戒措施",
+            "choose at least one measure",
+        );
+    }
+    if b.ends_on <= b.starts_on {
+        e.add(
+            "ends_on",
+            "结束日期须晚于开始日期",
+            "ends_on must be after starts_on",
+        );
+    }
+    let bureau = b
+        .issuing_bureau
+        .clone()
+        .or(row.issuing_bureau.clone())
+        .unwrap_or_default();
+    if pack.bureau(&bureau).is_none() {
+        e.add("issuing_bureau", "不认识的部门", "unknown bureau");
+    }
+    if let Some(extra) = b
+        .legal_basis
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        bases.insert(0, required("legal_basis", extra)?);
+    }
+    if !e.is_empty() {
+        return Err(PunishmentError::Invalid(e));
+    }
+    let measures = keys.join(",");
+    let basis = bases.join("; ");
+    let ok = pdb::apply(
+        conn,
+        id,
+        &Decision {
+            measures: &measures,
+            legal_basis: &basis,
+            issuing_bureau: &bureau,
+            starts_on: b.starts_on,
+            ends_on: b.ends_on,
+            by: actor,
+            at: now,
+        },
+    )?;
+    if !ok {
+        return Err(PunishmentError::Conflict(current(conn, id)?.status));
+    }
+    audit::append(
+        conn,
+        actor,
+        "punishment.applied",
+        &format!("case:{}", row.case_id),
+        &serde_json::json!({"punishment_id": id, "measures": keys, "starts_on": b.starts_on,
+            "ends_on": b.ends_on, "issuing_bureau": bureau, "legal_basis": basis})
+        .to_string(),
+        now,
+    )?;
+    current(conn, id)
+}
+
+pub fn reject(
+    conn: &mut DbConnection,
+    role: Role,
+    actor: &str,
+    id: i64,
+    b: &RejectBody,
+    now: NaiveDateTime,
+) -> Result<PunishmentRow, PunishmentError> {
+    may_decide(role)?;
+    let reason = required("reason", &b.reason)?;
+    let row = current(conn, id)?;
+    if !pdb::reject(conn, id, &reason, actor, now)? {
+        return Err(PunishmentError::Conflict(row.status));
+    }
+    audit::append(
+        conn,
+        actor,
+        "punishment.rejected",
+        &format!("case:{}", row.case_id),
+        &serde_json::json!({"punishment_id": id, "reason": reason}).to_string(),
+        now,
+    )?;
+    current(conn, id)
+}
+
+/// Credit repair: end an active record early.
+pub fn repair(
+    conn: &mut DbConnection,
+    role: Role,
+    actor: &str,
+    id: i64,
+    b: &RepairBody,
+    now: NaiveDateTime,
+) -> Result<PunishmentRow, PunishmentError> {
+    may_decide(role)?;
+    let reason = required("reason", &b.reason)?;
+    let approver = required("approver", &b.approver)?;
+    let row = current(conn, id)?;
+    let today = local_day(now);
+    if !pdb::end(conn, id, "repaired", today, &reason, Some(&approver), now)? {
+        return Err(PunishmentError::Conflict(row.status));
+    }
+    audit::append(
+        conn,
+        actor,
+        "punishment.repaired",
+        &format!("case:{}", row.case_id),
+        &serde_json::json!({"punishment_id": id, "reason": reason, "approver": approver,
+            "ended_on": today})
+        .to_string(),
+        now,
+    )?;
+    current(conn, id)
+}
+
+/// One record as the credit-sharing platform receives it. The field list
+/// is documented in docs/outcomes.md; JSON and CSV carry the same fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRecord {
+    pub record_id: i64,
+    pub credit_code: String,
+    pub enterprise_name: String,
+    pub case_id: i64,
+    pub status: String,
+    pub measures: Vec<String>,
+    pub measure_names: Vec<String>,
+    pub legal_basis: String,
+    pub issuing_bureau: String,
+    pub issuing_bureau_name: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+}
+
+pub const EXPORT_FIELDS: [&str; 14] = [
+    "record_id",
+    "credit_code",
+    "enterprise_name",
+    "case_id",
+    "status",
+    "measures",
+    "measure_names",
+    "legal_basis",
+    "issuing_bureau",
+    "issuing_bureau_name",
+    "starts_on",
+    "ends_on",
+    "ended_on",
+    "end_reason",
+];
+
+/// Records the platform needs: applied ones (active, repaired, expired);
+/// proposals and rejections stay internal.
+pub fn export(pack: &Pack, rows: &[PunishmentRow]) -> Vec<ExportRecord> {
+    rows.iter()
+        .filter(|r| matches!(r.status.as_str(), "active" | "repaired" | "expired"))
+        .map(|r| {
+            let measures: Vec<String> = r
+                .measures
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            let bureau = r.issuing_bureau.clone().unwrap_or_default();
+            ExportRecord {
+                record_id: r.id,
+                credit_code: r.credit_code.clone().unwrap_or_default(),
+                enterprise_name: r.enterprise_name.clone(),
+                case_id: r.case_id,
+                status: r.status.clone(),
+                measure_names: measures
+                    .iter()
+                    .map(|k| {
+                        pack.punishments
+                            .iter()
+                            .find(|m| m.key == *k)
+                            .map(|m| m.name.clone())
+                            .unwrap_or_else(|| k.clone())
+                    })
+                    .collect(),
+                measures,
+                legal_basis: r.legal_basis.clone(),
+                issuing_bureau_name: pack
+                    .bureau(&bureau)
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default(),
+                issuing_bureau: bureau,
+                starts_on: r.starts_on,
+                ends_on: r.ends_on,
+                ended_on: r.ended_on,
+                end_reason: r.end_reason.clone(),
+            }
+        })
+        .collect()
+}
+
+pub fn export_csv(records: &[ExportRecord]) -> String {
+    let d = |v: Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
+            vec![
+                r.record_id.to_string(),
+                r.credit_code.clone(),
+                r.enterprise_name.clone(),
+                r.case_id.to_string(),
+                r.status.clone(),
+                r.measures.join(";"),
+                r.measure_names.join(";"),
+                r.legal_basis.clone(),
+                r.issuing_bureau.clone(),
+                r.issuing_bureau_name.clone(),
+                d(r.starts_on),
+                d(r.ends_on),
+                d(r.ended_on),
+                r.end_reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    csv_document(&EXPORT_FIELDS, &rows)
+}

@@ -1,0 +1,491 @@
+//! 半年、年度总结：每区、每部门的数字。Half-year and yearly reports.
+//!
+//! Everything is read from case rows, tips, records, measures, notices and
+//! the audit log of the period; the figures are computed here in Rust so
+//! both backends give the same numbers.
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{audit_log, case_records, cases, relay_tickets, supervision_notices, tips};
+use crate::db::{DbConnection, DbError};
+use crate::domain::lists::ListKind;
+use crate::jurisdiction::Pack;
+use crate::services::lists::{self, ListFilter};
+use crate::services::workflow::local_day;
+
+/// `2019H1`, `2019H2` or `2019`: the first and last day.
+pub fn parse_period(s: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (year, half) = match s.len() {
+        4 => (s.parse::<i32>().ok()?, None),
+        6 => (s[..4].parse::<i32>().ok()?, Some(&s[4..])),
+        _ => return None,
+    };
+    let d = |m, day| NaiveDate::from_ymd_opt(year, m, day);
+    match half {
+        None => Some((d(1, 1)?, d(12, 31)?)),
+        Some("H1") => Some((d(1, 1)?, d(6, 30)?)),
+        Some("H2") => Some((d(7, 1)?, d(12, 31)?)),
+        _ => None,
+    }
+}
+
+/// The median and the 90th percentile (nearest rank) of days.
+pub fn median_p90(mut v: Vec<f64>) -> (Option<f64>, Option<f64>) {
+    if v.is_empty() {
+        return (None, None);
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    let rank = ((0.9 * n as f64).ceil() as usize).clamp(1, n);
+    (Some(median), Some(v[rank - 1]))
+}
+
+/// One row of the report: a district or a bureau.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Row {
+    pub key: String,
+    pub name: String,
+    pub tips_form: i64,
+    pub tips_12345: i64,
+    pub tips_province: i64,
+    pub tips_national: i64,
+    pub dispatched: i64,
+    pub returned: i64,
+    pub substantiated: i64,
+    pub partly: i64,
+    pub unsubstantiated: i64,
+    pub unverifiable: i64,
+    /// (substantiated + partly) / findings, or none without findings.
+    pub substantiated_rate: Option<f64>,
+    pub dispatch_days_median: Option<f64>,
+    pub dispatch_days_p90: Option<f64>,
+    pub verify_days_median: Option<f64>,
+    pub verify_days_p90: Option<f64>,
+    pub overdue: i64,
+    pub yellow: i64,
+    pub red: i64,
+    pub closures: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CapacityRow {
+    pub industry: String,
+    pub industry_name: String,
+    pub unit: String,
+    pub enterprises: i64,
+    pub capacity: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub period: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub district: Option<String>,
+    pub by_district: Vec<Row>,
+    pub by_bureau: Vec<Row>,
+    pub capacity: Vec<CapacityRow>,
+    /// Tips per month (`YYYY-MM`) for the trend chart.
+    pub tips_per_month: Vec<(String, i64)>,
+    /// Cases by current status.
+    pub cases_by_status: Vec<(String, i64)>,
+    /// Overdue notices per (district, bureau), for the heat map.
+    pub overdue_matrix: Vec<(String, String, i64)>,
+}
+
+#[derive(Default)]
+struct Acc {
+    row: Row,
+    dispatch_days: Vec<f64>,
+    verify_days: Vec<f64>,
+}
+
+struct CaseRef {
+    district: String,
+    bureau: String,
+    industry: String,
+    created_at: NaiveDateTime,
+    status: String,
+}
+
+fn days(a: NaiveDateTime, b: NaiveDateTime) -> f64 {
+    ((b - a).num_seconds() as f64 / 86400.0 * 100.0).round() / 100.0
+}
+
+fn case_id_of(subject: &str) -> Option<i64> {
+    subject.strip_prefix("case:")?.parse().ok()
+}
+
+type CaseFact = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    String,
+);
+type TipFact = (i64, Option<i64>, String, NaiveDateTime, Option<String>);
+
+/// The report for `[from, to]` (China days), optionally one district.
+pub fn build(
+    conn: &mut DbConnection,
+    pack: &Pack,
+    period: &str,
+    district: Option<&str>,
+) -> Result<Option<Report>, DbError> {
+    let Some((from, to)) = parse_period(period) else {
+        return Ok(None);
+    };
+    // Instants in UTC for China-day bounds.
+    let start = (from.and_hms_opt(0, 0, 0).unwrap()) - chrono::Duration::hours(8);
+    let end = (to.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap()) - chrono::Duration::hours(8);
+    let district = district.map(|d| {
+        pack.resolve_district(d)
+            .map(|x| x.key.clone())
+            .unwrap_or(d.to_string())
+    });
+
+    let case_rows: Vec<CaseFact> = cases::table
+        .select((
+            cases::id,
+            cases::district,
+            cases::lead_bureau,
+            cases::industry,
+            cases::created_at,
+            cases::status,
+        ))
+        .load(conn)?;
+    let mut cases_by_id = BTreeMap::new();
+    for (id, d, b, i, created_at, status) in case_rows {
+        let d = d.unwrap_or_default();
+        if district.as_ref().is_some_and(|x| *x != d) {
+            continue;
+        }
+        cases_by_id.insert(
+            id,
+            CaseRef {
+                district: d,
+                bureau: b.unwrap_or_default(),
+                industry: i.unwrap_or_default(),
+                created_at,
+                status,
+            },
+        );
+    }
+    let mut by_d: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut by_b: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut both = |c: &CaseRef, f: &mut dyn FnMut(&mut Acc)| {
+        f(by_d.entry(c.district.clone()).or_default());
+        f(by_b.entry(c.bureau.clone()).or_default());
+    };
+
+    // Tips by source, by the case's district and bureau.
+    let tip_rows: Vec<TipFact> = tips::table
+        .left_join(relay_tickets::table)
+        .filter(tips::received_at.ge(start).and(tips::received_at.lt(end)))
+        .select((
+            tips::id,
+            tips::case_id,
+            tips::source,
+            tips::received_at,
+            relay_tickets::channel.nullable(),
+        ))
+        .load(conn)?;
+    let mut per_month: BTreeMap<String, i64> = BTreeMap::new();
+    for (_, case_id, source, at, channel) in tip_rows {
+        let Some(c) = case_id.and_then(|id| cases_by_id.get(&id)) else {
+            continue;
+        };
+        *per_month
+            .entry(local_day(at).format("%Y-%m").to_string())
+            .or_default() += 1;
+        let kind = match (source.as_str(), channel.as_deref()) {
+            ("relay", Some("hotline")) => 1,
+            ("relay", Some("platform")) => 2,
+            ("relay", _) => 3,
+            _ => 0,
+        };
+        both(c, &mut |a| match kind {
+            0 => a.row.tips_form += 1,
+            1 => a.row.tips_12345 += 1,
+            2 => a.row.tips_province += 1,
+            _ => a.row.tips_national += 1,
+        });
+    }
+
+    // Dispatches, returns, findings, closures from the audit log.
+    let audit: Vec<(String, String, NaiveDateTime, String)> =
+        audit_log::table
+            .filter(audit_log::at.ge(start).and(audit_log::at.lt(end)).and(
+                audit_log::action.eq_any([
+                    "case.dispatch",
+                    "case.return",
+                    "case.verify",
+                    "case.order",
+                ]),
+            ))
+            .order(audit_log::id.asc())
+            .select((
+                audit_log::action,
+                audit_log::subject,
+                audit_log::at,
+                audit_log::detail,
+            ))
+            .load(conn)?;
+    let mut first_dispatch: BTreeMap<i64, NaiveDateTime> = BTreeMap::new();
+    for (action, subject, at, detail) in &audit {
+        let Some(id) = case_id_of(subject) else {
+            continue;
+        };
+        let Some(c) = cases_by_id.get(&id) else {
+            continue;
+        };
+        match action.as_str() {
+            "case.dispatch" => {
+                both(c, &mut |a| a.row.dispatched += 1);
+                if let std::collections::btree_map::Entry::Vacant(e) = first_dispatch.entry(id) {
+                    e.insert(*at);
+                    let d = days(c.created_at, *at);
+                    both(c, &mut |a| a.dispatch_days.push(d));
+                }
+            }
+            "case.return" => both(c, &mut |a| a.row.returned += 1),
+            "case.verify" => {
+                let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+                let f = v["finding"].as_str().unwrap_or("").to_string();
+                both(c, &mut |a| match f.as_str() {
+                    "substantiated" => a.row.substantiated += 1,
+                    "partly" => a.row.partly += 1,
+                    "unsubstantiated" => a.row.unsubstantiated += 1,
+                    _ => a.row.unverifiable += 1,
+                });
+                if let Some(d0) = first_dispatch.get(&id) {
+                    let d = days(*d0, *at);
+                    both(c, &mut |a| a.verify_days.push(d));
+                }
+            }
+            "case.order" => {
+                let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+                if matches!(v["measure"].as_str(), Some("close" | "revoke_licence")) {
+                    both(c, &mut |a| a.row.closures += 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Overdue notices in the period.
+    let notices: Vec<i64> = supervision_notices::table
+        .filter(
+            supervision_notices::kind
+                .eq("overdue")
+                .and(supervision_notices::created_at.ge(start))
+                .and(supervision_notices::created_at.lt(end)),
+        )
+        .select(supervision_notices::case_id)
+        .load(conn)?;
+    let mut matrix: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for id in notices {
+        if let Some(c) = cases_by_id.get(&id) {
+            both(c, &mut |a| a.row.overdue += 1);
+            *matrix
+                .entry((c.district.clone(), c.bureau.clone()))
+                .or_default() += 1;
+        }
+    }
+
+    // Enterprises on the lists at the end of the period (joined by then).
+    for (kind, yellow) in [(ListKind::Yellow, true), (ListKind::Red, false)] {
+        for e in lists::list(conn, pack, kind, &ListFilter::default())? {
+            if e.since > to {
+                continue;
+            }
+            if let Some(c) = cases_by_id.get(&e.case_id) {
+                both(c, &mut |a| {
+                    if yellow {
+                        a.row.yellow += 1
+                    } else {
+                        a.row.red += 1
+                    }
+                });
+            }
+        }
+    }
+
+    // Capacity exited per industry and unit.
+    let exits: Vec<(i64, String)> = case_records::table
+        .filter(
+            case_records::kind
+                .eq("exit")
+                .and(case_records::created_at.ge(start))
+                .and(case_records::created_at.lt(end)),
+        )
+        .select((case_records::case_id, case_records::detail))
+        .load(conn)?;
+    let mut cap: BTreeMap<(String, String), (i64, f64)> = BTreeMap::new();
+    for (id, detail) in exits {
+        let Some(c) = cases_by_id.get(&id) else {
+            continue;
+        };
+        let v: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+        let unit = v["unit"].as_str().unwrap_or("").to_string();
+        let e = cap.entry((c.industry.clone(), unit)).or_default();
+        e.0 += 1;
+        e.1 += v["capacity"].as_f64().unwrap_or(0.0);
+    }
+
+    let mut status: BTreeMap<String, i64> = BTreeMap::new();
+    for c in cases_by_id.values() {
+        if local_day(c.created_at) <= to {
+            *status.entry(c.status.clone()).or_default() += 1;
+        }
+    }
+    let finish = |m: BTreeMap<String, Acc>, name: &dyn Fn(&str) -> String| -> Vec<Row> {
+        m.into_iter()
+            .map(|(k, mut a)| {
+                let findings =
+                    a.row.substantiated + a.row.partly + a.row.unsubstantiated + a.row.unverifiable;
+                a.row.substantiated_rate = (findings > 0).then(|| {
+                    ((a.row.substantiated + a.row.partly) as f64 / findings as f64 * 10000.0)
+                        .round()
+                        / 10000.0
+                });
+                (a.row.dispatch_days_median, a.row.dispatch_days_p90) = median_p90(a.dispatch_days);
+                (a.row.verify_days_median, a.row.verify_days_p90) = median_p90(a.verify_days);
+                a.row.name = name(&k);
+                a.row.key = k;
+                a.row
+            })
+            .collect()
+    };
+    let by_district = finish(by_d, &|k| {
+        pack.district(k)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| "未定区".into())
+    });
+    let by_bureau = finish(by_b, &|k| {
+        pack.bureau(k)
+            .map(|b| b.name.clone())
+            .unwrap_or_else(|| "未派单".into())
+    });
+    Ok(Some(Report {
+        period: period.to_string(),
+        from,
+        to,
+        district,
+        by_district,
+        by_bureau,
+        capacity: cap
+            .into_iter()
+            .map(|((industry, unit), (n, c))| CapacityRow {
+                industry_name: pack
+                    .industry(&industry)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default(),
+                industry,
+                unit,
+                enterprises: n,
+                capacity: (c * 1000.0).round() / 1000.0,
+            })
+            .collect(),
+        tips_per_month: per_month.into_iter().collect(),
+        cases_by_status: status.into_iter().collect(),
+        overdue_matrix: matrix.into_iter().map(|((d, b), n)| (d, b, n)).collect(),
+    }))
+}
+
+/// Chinese headers of the row tables (CSV and XLSX), in field order.
+pub const ROW_HEADERS: [&str; 21] = [
+    "代码",
+    "名称",
+    "网页举报",
+    "12345热线",
+    "省平台转办",
+    "国家平台转办",
+    "派单数",
+    "退回数",
+    "属实",
+    "部分属实",
+    "不属实",
+    "无法核实",
+    "属实率",
+    "派单天数中位数",
+    "派单天数P90",
+    "核查天数中位数",
+    "核查天数P90",
+    "逾期督办数",
+    "黄牌企业",
+    "红牌企业",
+    "关停数",
+];
+
+pub const CAPACITY_HEADERS: [&str; 5] = ["行业代码", "行业", "单位", "企业数", "退出产能"];
+
+pub fn row_cells(r: &Row) -> Vec<String> {
+    let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    vec![
+        r.key.clone(),
+        r.name.clone(),
+        r.tips_form.to_string(),
+        r.tips_12345.to_string(),
+        r.tips_province.to_string(),
+        r.tips_national.to_string(),
+        r.dispatched.to_string(),
+        r.returned.to_string(),
+        r.substantiated.to_string(),
+        r.partly.to_string(),
+        r.unsubstantiated.to_string(),
+        r.unverifiable.to_string(),
+        o(r.substantiated_rate),
+        o(r.dispatch_days_median),
+        o(r.dispatch_days_p90),
+        o(r.verify_days_median),
+        o(r.verify_days_p90),
+        r.overdue.to_string(),
+        r.yellow.to_string(),
+        r.red.to_string(),
+        r.closures.to_string(),
+    ]
+}
+
+/// The CSV: the district table, the bureau table and the capacity table,
+/// separated by a titled blank line (UTF-8 with BOM).
+pub fn to_csv(r: &Report) -> String {
+    let rows = |v: &[Row]| v.iter().map(row_cells).collect::<Vec<_>>();
+    let mut out = crate::domain::lists::csv_document(&ROW_HEADERS, &rows(&r.by_district));
+    out.push_str("\r\n按部门\r\n");
+    out.push_str(
+        crate::domain::lists::csv_document(&ROW_HEADERS, &rows(&r.by_bureau))
+            .trim_start_matches('\u{feff}'),
+    );
+    out.push_str("\r\n退出产能\r\n");
+    let cap: Vec<Vec<String>> = r
+        .capacity
+        .iter()
+        .map(|c| {
+            vec![
+                c.industry.clone(),
+                c.industry_name.clone(),
+                c.unit.clone(),
+                c.enterprises.to_string(),
+                c.capacity.to_string(),
+            ]
+        })
+        .collect();
+    out.push_str(
+        crate::domain::lists::csv_document(&CAPACITY_HEADERS, &cap).trim_start_matches('\u{feff}'),
+    );
+    out
+}
+
+pub fn year_of(r: &Report) -> i32 {
+    r.from.year()
+}
