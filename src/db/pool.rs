@@ -118,16 +118,22 @@ impl ManageConnection for Manager {
 
 /// SQLite pragmas, set on every new connection.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    /// Page cache in KiB. Large for the one writer (imports walk a big
+    /// index); small for readers, whose cache SQLite drops after every
+    /// write by another connection — a large one makes that drop costly.
+    cache_kib: u32,
+}
 
 impl CustomizeConnection<DbConnection, ConnectionError> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
         if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(
+            c.batch_execute(&format!(
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA cache_size = -65536;",
-            )
+                 PRAGMA cache_size = -{};",
+                self.cache_kib
+            ))
             .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
         }
         Ok(())
@@ -177,21 +183,23 @@ impl Db {
             }
         }
         drop(url.connect()?);
-        let build = |size: u32| {
+        let build = |size: u32, cache_kib: u32| {
             let builder = r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(5));
             let builder = match url {
-                DbUrl::Sqlite(_) => builder.connection_customizer(Box::new(SqlitePragmas)),
+                DbUrl::Sqlite(_) => {
+                    builder.connection_customizer(Box::new(SqlitePragmas { cache_kib }))
+                }
                 DbUrl::Postgres(_) => builder,
             };
             builder.build(Manager(url.clone()))
         };
         let (write, read) = match url {
-            DbUrl::Sqlite(_) => (build(1)?, build(pool_size.max(1))?),
+            DbUrl::Sqlite(_) => (build(1, 65_536)?, build(pool_size.max(1), 2_048)?),
             DbUrl::Postgres(_) => {
-                let pool = build(pool_size.max(2))?;
+                let pool = build(pool_size.max(2), 0)?;
                 (pool.clone(), pool)
             }
         };
