@@ -50,6 +50,9 @@ pub struct TipRequest {
     pub occurred_on: Option<String>,
     #[schema(max_length = 200)]
     pub contact: Option<String>,
+    /// Upload tokens from `POST /api/v1/uploads` (at most 5).
+    #[schema(max_items = 5)]
+    pub attachments: Option<Vec<String>>,
 }
 
 #[derive(ToSchema)]
@@ -118,6 +121,7 @@ pub struct Progress {
         (status = 413, description = "body over 64 KiB", body = ErrorBody),
         (status = 415, description = "not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields", body = ErrorBody),
+        (status = 429, description = "too many tips from this client (TIPLINE_INTAKE_LIMIT)", body = ErrorBody),
         (status = 503, description = "database unavailable", body = ErrorBody),
     ))]
 fn create_tip() {}

@@ -17,7 +17,7 @@ BIN=target/debug/tipline
 WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export DATABASE_URL="sqlite://$WORK/tipline.db" TIPLINE_DATA_DIR="$WORK" \
-  TIPLINE_BIND="127.0.0.1:$PORT" TIPLINE_LOOKUP_LIMIT=0 TIPLINE_OUTBOX=off RUST_LOG=warn
+  TIPLINE_BIND="127.0.0.1:$PORT" TIPLINE_LOOKUP_LIMIT=0 TIPLINE_INTAKE_LIMIT=0 TIPLINE_OUTBOX=off RUST_LOG=warn
 
 KEY=$("$BIN" relay add --name schemathesis --rate-limit 0 | tail -n1)
 "$BIN" serve >"$WORK/serve.log" 2>&1 &
