@@ -113,13 +113,6 @@ pub fn add_tip(conn: &mut DbConnection, case_id: i64, at: NaiveDateTime) -> Quer
         .map(|_| ())
 }
 
-pub fn attach_tip(conn: &mut DbConnection, tip_id: i64, case_id: i64) -> QueryResult<()> {
-    diesel::update(tips::table.find(tip_id))
-        .set(tips::case_id.eq(case_id))
-        .execute(conn)
-        .map(|_| ())
-}
-
 #[derive(Debug, Clone, Queryable)]
 pub struct CaseRow {
     pub id: i64,

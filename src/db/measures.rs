@@ -300,18 +300,6 @@ pub fn tip_ids(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-pub fn set_tip_status(
-    conn: &mut DbConnection,
-    tip_id: i64,
-    status: &str,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(tips::table.find(tip_id))
-        .set((tips::status.eq(status), tips::updated_at.eq(at)))
-        .execute(conn)
-        .map(|_| ())
-}
-
 /// Sealed contact of one tip of a case, if it has one.
 pub fn sealed_contact(
     conn: &mut DbConnection,

@@ -148,10 +148,6 @@ pub fn messages(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Vec<TipMess
         .load(conn)
 }
 
-pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-    tips::table.count().get_result(conn)
-}
-
 /// The enterprise a tip was matched to.
 pub fn enterprise_of(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Option<i64>> {
     tips::table
