@@ -1,4 +1,7 @@
-//! Both migration folders give the same tables and columns.
+//! Both migration folders give the same tables and columns, and processes
+//! that start together on one database migrate it once.
+mod common;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -70,4 +73,39 @@ fn sqlite_and_postgres_migrations_give_the_same_schema() {
         .unwrap();
     assert!(!lite.is_empty());
     assert_eq!(lite, post);
+}
+
+/// Several processes started at once on a new database (as a deployment or
+/// `tests/registry.rs` does): each must come up, and each migration must run
+/// exactly once. Without a lock, one process finds the tables half made by
+/// another and fails with "table … already exists".
+#[test]
+fn processes_that_start_together_migrate_once() {
+    const PROCESSES: usize = 4;
+    let db = common::TestDb::new();
+    let url = tipline::db::DbUrl::parse(&db.url);
+    let start = std::sync::Arc::new(std::sync::Barrier::new(PROCESSES));
+    let applied: Vec<usize> = (0..PROCESSES)
+        .map(|_| {
+            let (url, start) = (url.clone(), start.clone());
+            std::thread::spawn(move || {
+                // Separate pools stand for separate processes.
+                let pool = tipline::db::Db::connect(&url, 1).unwrap();
+                start.wait();
+                pool.migrate()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap().expect("migrate"))
+        .collect();
+    let folder = if db.is_postgres() {
+        "migrations/postgres"
+    } else {
+        "migrations/sqlite"
+    };
+    let expected = std::fs::read_dir(folder).unwrap().count();
+    assert_eq!(applied.iter().sum::<usize>(), expected, "{applied:?}");
+    let pool = tipline::db::Db::connect(&url, 1).unwrap();
+    assert!(pool.is_ready().unwrap());
 }

@@ -303,20 +303,28 @@ impl Db {
         .map_err(|_| E::from(DbError::Canceled))?
     }
 
-    /// Apply pending migrations. On PostgreSQL an advisory lock keeps
-    /// processes that start together from racing.
+    /// Apply pending migrations, holding a lock so that processes starting
+    /// together on one database do not race: the one that waits finds
+    /// nothing pending. PostgreSQL takes an advisory lock; SQLite takes the
+    /// write lock up front (`BEGIN IMMEDIATE`, waiting on `busy_timeout`),
+    /// and diesel runs each migration in a savepoint inside it.
     pub fn migrate(&self) -> Result<usize, DbError> {
         let mut conn = self.write.get()?;
-        let result = match &mut *conn {
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+        match &mut *conn {
+            DbConnection::Sqlite(c) => c.immediate_transaction(|c| {
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map(|v| v.len())
+                    .map_err(failed)
+            }),
             DbConnection::Pg(c) => {
                 c.batch_execute(&format!("SELECT pg_advisory_lock({PG_STARTUP_LOCK})"))?;
                 let r = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
                 c.batch_execute(&format!("SELECT pg_advisory_unlock({PG_STARTUP_LOCK})"))?;
-                r
+                r.map_err(failed)
             }
-        };
-        result.map_err(|e| DbError::Migration(e.to_string()))
+        }
     }
 
     /// True when the database answers and no migration is pending.
