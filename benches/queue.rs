@@ -7,87 +7,20 @@
 //!
 //! Each query runs through the service's own SQL (`db::cases::list` and
 //! `db::cases::counts`), 200 times, and the p50/p95/max are printed.
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use tipline::db::cases::{CaseFilter, counts, list};
 use tipline::db::{Db, DbConnection, DbUrl};
 use tipline::domain::role::Scope;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{BUREAUS, DIMS, DISTRICTS, INDUSTRIES, Lcg, STATUSES};
+
 const CASES: usize = 100_000;
 const BATCH: usize = 1_000;
 const RUNS: usize = 200;
-
-const STATUSES: [&str; 9] = [
-    "received",
-    "dispatched",
-    "returned",
-    "verifying",
-    "verified",
-    "enforcing",
-    "reinspected",
-    "exit_accepted",
-    "closed",
-];
-const DISTRICTS: [&str; 11] = [
-    "futian",
-    "luohu",
-    "nanshan",
-    "yantian",
-    "baoan",
-    "longgang",
-    "longhua",
-    "pingshan",
-    "guangming",
-    "dapeng",
-    "shenshan",
-];
-const BUREAUS: [&str; 6] = [
-    "industry_it",
-    "development_reform",
-    "ecology_environment",
-    "market_regulation",
-    "emergency_management",
-    "water_affairs",
-];
-const INDUSTRIES: [&str; 12] = [
-    "steel",
-    "cement",
-    "aluminium",
-    "glass",
-    "paper",
-    "dyeing",
-    "tanning",
-    "battery",
-    "copper",
-    "lead",
-    "power",
-    "ceramics",
-];
-const DIMS: [&str; 6] = [
-    "energy",
-    "environment",
-    "quality",
-    "safety",
-    "technology",
-    "ditiaogang",
-];
-
-/// A small deterministic generator, so both backends get the same data.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.next() % xs.len()]
-    }
-}
 
 /// Multi-row INSERTs as SQL text: diesel's multi-row insert does not compile
 /// on the multi-backend connection, and text is fastest anyway. Only the
@@ -156,21 +89,7 @@ fn fill(conn: &mut DbConnection) {
 }
 
 fn measure(name: &str, conn: &mut DbConnection, mut f: impl FnMut(&mut DbConnection) -> usize) {
-    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
-    let mut rows = 0;
-    for _ in 0..RUNS {
-        let t = Instant::now();
-        rows = f(conn);
-        times.push(t.elapsed());
-    }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{name:<44} rows {rows:>3}  p50 {:>7.2} ms  p95 {:>7.2} ms  max {:>7.2} ms",
-        ms(times[RUNS / 2]),
-        ms(times[RUNS * 95 / 100]),
-        ms(times[RUNS - 1])
-    );
+    support::measure(name, RUNS, || f(conn));
 }
 
 fn page(f: CaseFilter) -> CaseFilter {
@@ -275,21 +194,5 @@ fn run(url: &str) {
 }
 
 fn main() {
-    if let Ok(admin) = std::env::var("TIPLINE_BENCH_PG") {
-        let name = format!("tipline_bench_{}", std::process::id());
-        let mut a = PgConnection::establish(&admin).expect("PostgreSQL admin connection");
-        a.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        println!("== PostgreSQL ==");
-        run(&format!("{base}/{name}"));
-        a.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .unwrap();
-    } else {
-        let dir = tempfile::tempdir().unwrap();
-        println!("== SQLite ==");
-        run(&format!(
-            "sqlite://{}",
-            dir.path().join("bench.db").display()
-        ));
-    }
+    support::on_fresh_database("tipline_bench", run);
 }

@@ -77,6 +77,10 @@ pub fn app(
 > {
     App::new()
         .app_data(web::Data::new(state))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| http::errors::ApiError::bad_query(&e.to_string()).into()),
+        )
         .configure(http::routes)
         .default_service(web::to(http::not_found))
         .wrap(security_headers())

@@ -54,9 +54,12 @@ enum Command {
         /// One district (key, name or code).
         #[arg(long)]
         district: Option<String>,
-        /// json (default) or csv.
+        /// json (default), csv or xlsx.
         #[arg(long, default_value = "json")]
         format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
         #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
         pack: String,
     },
@@ -262,6 +265,7 @@ fn main() {
             period,
             district,
             format,
+            output,
             pack,
         }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
@@ -270,10 +274,15 @@ fn main() {
             let report =
                 tipline::services::reports::build(&mut conn, &pack, &period, district.as_deref())?
                     .ok_or_else(|| anyhow::anyhow!("period must be like 2019H1, 2019H2 or 2019"))?;
-            match format.as_str() {
-                "csv" => print!("{}", tipline::services::reports::to_csv(&report)),
-                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
-                other => anyhow::bail!("unknown format {other} (json or csv)"),
+            let bytes = match format.as_str() {
+                "csv" => tipline::services::reports::to_csv(&report).into_bytes(),
+                "json" => format!("{}\n", serde_json::to_string_pretty(&report)?).into_bytes(),
+                "xlsx" => tipline::services::report_xlsx::to_xlsx(&report)?,
+                other => anyhow::bail!("unknown format {other} (json, csv or xlsx)"),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, bytes)?,
+                None => std::io::Write::write_all(&mut std::io::stdout().lock(), &bytes)?,
             }
             Ok(())
         }),

@@ -80,6 +80,7 @@ pub fn prepare(
             Duration::from_secs(60),
         )),
         metrics: Arc::new(Metrics::new()),
+        list_cache: Arc::default(),
         trust_proxy: serve.trust_proxy,
         relay_limits: Arc::default(),
         intake_limiter: Arc::new(RateLimiter::new(serve.intake.intake_limit, minute)),

@@ -36,4 +36,6 @@ pub struct AppState {
     pub upload_limits: UploadLimits,
     /// Send HSTS regardless of how the request arrived.
     pub hsts: bool,
+    /// The public lists between changes (services/list_cache.rs).
+    pub list_cache: Arc<crate::services::list_cache::ListCache>,
 }

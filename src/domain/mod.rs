@@ -9,6 +9,7 @@ pub mod flood;
 pub mod lists;
 pub mod place;
 pub mod receipt;
+pub mod report_calendar;
 pub mod role;
 pub mod tip;
 pub mod tip_status;

@@ -46,6 +46,21 @@ impl ApiError {
         }
     }
 
+    /// A query string that does not parse, or carries a key no route knows.
+    pub fn bad_query(detail: &str) -> ApiError {
+        let mut fields = FieldErrors::default();
+        fields.add("query", "查询参数无效或不被支持", detail);
+        ApiError {
+            fields,
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                "查询参数有误",
+                "The query string is not valid",
+            )
+        }
+    }
+
     pub fn malformed() -> ApiError {
         ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -4,6 +4,7 @@ pub mod admin_api;
 pub mod api;
 pub mod assets;
 pub mod body;
+pub mod charts;
 pub mod errors;
 pub mod limiter;
 pub mod observe;
@@ -20,6 +21,8 @@ pub mod relay_admin;
 pub mod staff_actions;
 pub mod staff_api;
 pub mod staff_files;
+pub mod staff_forms;
+pub mod staff_outcomes;
 pub mod staff_pages;
 pub mod uploads;
 
@@ -79,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(open_data::routes)
         .configure(punishments::routes)
         .configure(staff_pages::routes)
+        .configure(staff_outcomes::routes)
         .configure(relay_routes)
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))

@@ -10,7 +10,7 @@ use super::errors::ApiError;
 use super::public::html;
 use crate::domain::lists::{ListKind, csv_document};
 use crate::services::ServiceError;
-use crate::services::lists::{self, CSV_HEADER, ListEntry, ListFilter};
+use crate::services::lists::{CSV_HEADER, ListEntry, ListFilter};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -25,9 +25,28 @@ pub struct ListQuery {
     industry: Option<String>,
     year: Option<i32>,
     format: Option<String>,
+    /// 1-based; with `per_page`, one page of the list (JSON and pages).
+    page: Option<usize>,
+    per_page: Option<usize>,
 }
 
+/// Entries per page of the HTML list (a phone on a slow line), and the most
+/// a JSON page may ask for.
+const PAGE_SIZE: usize = 100;
+const MAX_PER_PAGE: usize = 1000;
+
 impl ListQuery {
+    /// The page asked for: the whole list when neither is given (JSON).
+    fn window(&self, default: Option<usize>) -> Option<(usize, usize)> {
+        let per = self.per_page.or(default);
+        let per = match (per, self.page) {
+            (None, None) => return None,
+            (None, Some(_)) => PAGE_SIZE,
+            (Some(p), _) => p.clamp(1, MAX_PER_PAGE),
+        };
+        Some((self.page.unwrap_or(1).max(1), per))
+    }
+
     fn filter(&self) -> ListFilter {
         let keep = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         ListFilter {
@@ -39,10 +58,10 @@ impl ListQuery {
 }
 
 async fn load(state: &AppState, kind: ListKind, f: ListFilter) -> Result<Vec<ListEntry>, ApiError> {
-    let pack = state.pack.clone();
+    let (pack, cache) = (state.pack.clone(), state.list_cache.clone());
     Ok(state
         .db
-        .read(move |conn| -> Result<_, ServiceError> { Ok(lists::list(conn, &pack, kind, &f)?) })
+        .read(move |conn| -> Result<_, ServiceError> { Ok(cache.get(conn, &pack, kind, &f)?) })
         .await?)
 }
 
@@ -64,14 +83,45 @@ pub async fn api(
                 ))
                 .body(csv_document(&CSV_HEADER, &rows)))
         }
-        None | Some("json") => Ok(HttpResponse::Ok().json(serde_json::json!({
-            "list": kind,
-            "title": kind.label_zh(),
-            "count": entries.len(),
-            "entries": entries,
-        }))),
+        None | Some("json") => {
+            let total = entries.len();
+            let (page, per_page, entries) = match query.window(None) {
+                Some((page, per)) => (Some(page), Some(per), slice(entries, page, per)),
+                None => (None, None, entries),
+            };
+            Ok(HttpResponse::Ok().json(ListBody {
+                list: kind,
+                title: kind.label_zh(),
+                total,
+                count: entries.len(),
+                page,
+                per_page,
+                entries: &entries,
+            }))
+        }
         Some(_) => Err(ApiError::not_found()),
     }
+}
+
+/// The JSON answer, serialised straight from the entries (a `json!` value
+/// would copy 10,000 entries into a tree first).
+#[derive(serde::Serialize)]
+pub struct ListBody<'a> {
+    pub list: ListKind,
+    pub title: &'static str,
+    pub total: usize,
+    pub count: usize,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+    pub entries: &'a [ListEntry],
+}
+
+fn slice(entries: Vec<ListEntry>, page: usize, per: usize) -> Vec<ListEntry> {
+    entries
+        .into_iter()
+        .skip((page - 1).saturating_mul(per))
+        .take(per)
+        .collect()
 }
 
 #[derive(Template)]
@@ -80,9 +130,29 @@ struct ListPage {
     kind: &'static str,
     title: &'static str,
     entries: Vec<ListEntry>,
+    total: usize,
     district: String,
     industry: String,
     year: String,
+    districts: Vec<super::pages::Choice>,
+    industries: Vec<super::pages::Choice>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// The link to another page of the same filtered list.
+fn page_link(kind: &str, q: &ListQuery, page: usize) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [("district", &q.district), ("industry", &q.industry)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            s.append_pair(k, v);
+        }
+    }
+    if let Some(y) = q.year {
+        s.append_pair("year", &y.to_string());
+    }
+    s.append_pair("page", &page.to_string());
+    format!("/lists/{kind}?{}", s.finish())
 }
 
 pub async fn page(
@@ -92,12 +162,34 @@ pub async fn page(
 ) -> Result<HttpResponse, ApiError> {
     let kind = ListKind::parse(&path).ok_or_else(ApiError::not_found)?;
     let entries = load(&state, kind, query.filter()).await?;
+    let total = entries.len();
+    let (page, per) = query.window(Some(PAGE_SIZE)).unwrap_or((1, PAGE_SIZE));
+    let entries = slice(entries, page, per);
+    let choice = |key: &str, label: &str, current: &Option<String>| super::pages::Choice {
+        key: key.to_string(),
+        label: label.to_string(),
+        selected: current.as_deref() == Some(key),
+    };
+    let pack = &state.pack;
     Ok(html(
         StatusCode::OK,
         &ListPage {
             kind: kind.as_str(),
             title: kind.label_zh(),
             entries,
+            total,
+            prev: (page > 1).then(|| page_link(kind.as_str(), &query, page - 1)),
+            next: (page * per < total).then(|| page_link(kind.as_str(), &query, page + 1)),
+            districts: pack
+                .districts
+                .iter()
+                .map(|d| choice(&d.key, &d.name, &query.district))
+                .collect(),
+            industries: pack
+                .industries
+                .iter()
+                .map(|i| choice(&i.key, &i.name, &query.industry))
+                .collect(),
             district: query.district.clone().unwrap_or_default(),
             industry: query.industry.clone().unwrap_or_default(),
             year: query.year.map(|y| y.to_string()).unwrap_or_default(),

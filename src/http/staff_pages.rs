@@ -8,9 +8,11 @@ use askama::Template;
 use super::body;
 use super::pages::Choice;
 use super::public::html;
+use super::staff_forms::{self, see_other};
 use crate::auth::{Staff, session};
 use crate::db::cases::{CaseFilter, WITH_BUREAU};
 use crate::domain::case_state::{ALL_STATUSES, Action, Party};
+use crate::domain::report_calendar::{self, Reminder};
 use crate::domain::role::Role;
 use crate::services::accounts::{self, LoginError};
 use crate::services::cases::{self, CaseDetail};
@@ -30,12 +32,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/staff/queue", web::get().to(queue))
     .route("/staff/cases/{id}", web::get().to(case_page))
     .route("/staff/cases/{id}/{action}", web::post().to(case_form));
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", to.to_string()))
-        .finish()
 }
 
 fn is_tls(req: &HttpRequest) -> bool {
@@ -200,6 +196,8 @@ struct QueuePage {
     dimensions: Vec<Choice>,
     items: Vec<Row>,
     next: Option<String>,
+    /// Reports of the pack's calendar coming due (dispatchers and admins).
+    reminders: Vec<Reminder>,
 }
 
 fn choices<'a>(items: impl Iterator<Item = (&'a str, String)>, current: &str) -> Vec<Choice> {
@@ -323,10 +321,17 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         })
         .collect();
     let p = &state.pack;
+    let reminders = match staff.role {
+        Role::Admin | Role::Dispatcher => {
+            report_calendar::upcoming(&p.calendar, workflow::local_day(workflow::now()))
+        }
+        _ => Vec::new(),
+    };
     let cur = |k: &str| get(k).unwrap_or_default();
     html(
         StatusCode::OK,
         &QueuePage {
+            reminders,
             username: staff.username.clone(),
             csrf: staff.csrf_token.clone(),
             tabs,
@@ -717,26 +722,16 @@ async fn case_form(
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let Some(staff) = staff else {
-        return see_other("/staff/login");
-    };
     let (id, name) = path.into_inner();
-    let Ok(id) = id.parse::<i64>() else {
-        return super::public::error_page(StatusCode::NOT_FOUND);
+    let form = match staff_forms::read(&req, staff, &id, payload).await {
+        Ok(f) => f,
+        Err(answer) => return answer,
     };
-    let Ok(pairs) = body::form(&req, payload).await else {
-        return super::public::error_page(StatusCode::BAD_REQUEST);
-    };
-    if staff
-        .check_csrf_value(&body::field(&pairs, "csrf").unwrap_or_default())
-        .is_err()
-    {
-        return super::public::error_page(StatusCode::FORBIDDEN);
-    }
-    let who = Who::from(&staff);
+    let (staff, id) = (&form.staff, form.id);
+    let who = Who::from(staff);
     let now = workflow::now();
     let result: Result<(), WorkflowError> = if name == "supervise" {
-        let text = body::field(&pairs, "body").unwrap_or_default();
+        let text = form.text("body");
         state
             .db
             .write(move |conn| {
@@ -747,7 +742,7 @@ async fn case_form(
         let Some(action) = Action::parse(&name) else {
             return super::public::error_page(StatusCode::NOT_FOUND);
         };
-        match command_from_form(action, &pairs) {
+        match command_from_form(action, &form.pairs) {
             Err(msg) => Err(WorkflowError::Invalid({
                 let mut f = crate::domain::errors::FieldErrors::default();
                 f.add("form", &msg, "");
@@ -759,10 +754,7 @@ async fn case_form(
     let (status, message) = match result {
         Ok(()) => return see_other(&format!("/staff/cases/{id}")),
         Err(WorkflowError::NotFound) => return super::public::error_page(StatusCode::NOT_FOUND),
-        Err(WorkflowError::Forbidden) => (
-            StatusCode::FORBIDDEN,
-            "您的角色不能执行此操作 (your role may not do this)".to_string(),
-        ),
+        Err(WorkflowError::Forbidden) => (StatusCode::FORBIDDEN, staff_forms::FORBIDDEN.into()),
         Err(WorkflowError::Conflict { status, .. }) => (
             StatusCode::CONFLICT,
             format!(
@@ -772,17 +764,14 @@ async fn case_form(
         ),
         Err(WorkflowError::Invalid(f)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            f.0.iter()
-                .map(|(k, v)| format!("{k}: {}", v.join("；")))
-                .collect::<Vec<_>>()
-                .join(" / "),
+            staff_forms::field_errors(&f),
         ),
         Err(WorkflowError::Db(_)) => {
             return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE);
         }
     };
     match cases::detail(&state, staff.scope(), id).await {
-        Ok(c) => html(status, &case_view(&state, &staff, c, Some(message))),
+        Ok(c) => html(status, &case_view(&state, staff, c, Some(message))),
         Err(_) => super::public::error_page(status),
     }
 }

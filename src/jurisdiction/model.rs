@@ -357,8 +357,28 @@ pub struct ReportDue {
     /// 0: in the plan year; 1: in the following year.
     #[serde(default)]
     pub year_offset: u8,
+    /// The part of the plan year the report covers, so a reminder links to
+    /// that report period (`h1`, `h2` or `year`).
+    pub covers: ReportCovers,
+    /// Days before the due date the dispatcher's dashboard starts reminding
+    /// (an operating choice, not the plan's; 30 when absent).
+    #[serde(default = "default_remind_days")]
+    pub remind_days: u32,
     #[serde(default)]
     pub citation: String,
+}
+
+/// The report period a calendar entry covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportCovers {
+    H1,
+    H2,
+    Year,
+}
+
+fn default_remind_days() -> u32 {
+    30
 }
 
 /// How long a closed case keeps its tips' text and files (retention).

@@ -152,23 +152,52 @@ pub fn list(
     kind: ListKind,
     filter: &ListFilter,
 ) -> Result<Vec<ListEntry>, DbError> {
-    let district = filter
-        .district
-        .as_deref()
-        .map(|d| pack.resolve_district(d).map(|x| x.key.clone()));
-    let industry = filter
-        .industry
-        .as_deref()
-        .map(|i| pack.resolve_industry(i).map(|x| x.key.clone()));
-    // An unknown district or industry matches nothing.
-    if matches!(district, Some(None)) || matches!(industry, Some(None)) {
-        return Ok(Vec::new());
+    Ok(filter.apply(pack, &list_until(conn, pack, kind, None)?))
+}
+
+impl ListFilter {
+    /// The entries of a whole list that pass: district and industry by key,
+    /// name or code (an unknown one matches nothing), and the year the entry
+    /// dates from.
+    pub fn apply(&self, pack: &Pack, entries: &[ListEntry]) -> Vec<ListEntry> {
+        let district = self
+            .district
+            .as_deref()
+            .map(|d| pack.resolve_district(d).map(|x| x.key.as_str()));
+        let industry = self
+            .industry
+            .as_deref()
+            .map(|i| pack.resolve_industry(i).map(|x| x.key.as_str()));
+        if matches!(district, Some(None)) || matches!(industry, Some(None)) {
+            return Vec::new();
+        }
+        entries
+            .iter()
+            .filter(|e| district.is_none_or(|d| e.district.as_deref() == d))
+            .filter(|e| industry.is_none_or(|i| e.industry.as_deref() == i))
+            .filter(|e| self.year.is_none_or(|y| e.since.year() == y))
+            .cloned()
+            .collect()
     }
+}
+
+/// The whole list as it stood just before `until` (UTC): only measures and
+/// records written before then count. `None` is now.
+pub fn list_until(
+    conn: &mut DbConnection,
+    pack: &Pack,
+    kind: ListKind,
+    until: Option<NaiveDateTime>,
+) -> Result<Vec<ListEntry>, DbError> {
+    // No bound: a day no row reaches (four-digit, so SQLite's text
+    // timestamps compare right).
+    let until = until.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap().into());
     let (measures, records): (Vec<MeasureFact>, Vec<RecordFact>) = match kind {
         ListKind::Exit => (
             Vec::new(),
             case_records::table
                 .filter(case_records::kind.eq("exit"))
+                .filter(case_records::created_at.lt(until))
                 .select((
                     case_records::case_id,
                     case_records::kind,
@@ -181,6 +210,7 @@ pub fn list(
         _ => (
             case_measures::table
                 .filter(case_measures::measure.eq_any(["rectify", "close", "revoke_licence"]))
+                .filter(case_measures::created_at.lt(until))
                 .select((
                     case_measures::case_id,
                     case_measures::measure,
@@ -192,6 +222,7 @@ pub fn list(
                 .load(conn)?,
             case_records::table
                 .filter(case_records::kind.eq("reinspection"))
+                .filter(case_records::created_at.lt(until))
                 .select((
                     case_records::case_id,
                     case_records::kind,
@@ -210,7 +241,7 @@ pub fn list(
     ids.dedup();
     let mut infos: HashMap<i64, CaseInfo> = HashMap::new();
     for chunk in ids.chunks(5000) {
-        let mut q = cases::table
+        let rows: Vec<CaseInfo> = cases::table
             .select((
                 cases::id,
                 cases::district,
@@ -221,14 +252,7 @@ pub fn list(
                 cases::enterprise_credit_code,
             ))
             .filter(cases::id.eq_any(chunk.to_vec()))
-            .into_boxed();
-        if let Some(Some(d)) = &district {
-            q = q.filter(cases::district.eq(d.clone()));
-        }
-        if let Some(Some(i)) = &industry {
-            q = q.filter(cases::industry.eq(i.clone()));
-        }
-        let rows: Vec<CaseInfo> = q.load(conn)?;
+            .load(conn)?;
         infos.extend(rows.into_iter().map(|c| (c.id, c)));
     }
     let names = enterprise_names(conn, infos.values())?;
@@ -241,9 +265,6 @@ pub fn list(
                     continue;
                 };
                 let day = local_day(at);
-                if filter.year.is_some_and(|y| y != day.year()) {
-                    continue;
-                }
                 let v: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
                 let Some(mut e) = entry(pack, info, &names, kind, day, "exit_accepted", None, None)
                 else {
@@ -292,7 +313,7 @@ pub fn list(
                 let Some(s) = lists::standing(&seq) else {
                     continue;
                 };
-                if s.list != kind || filter.year.is_some_and(|y| y != s.since.year()) {
+                if s.list != kind {
                     continue;
                 }
                 let rule = evs.iter().rev().find_map(|(_, ev, rule)| match ev {

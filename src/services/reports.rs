@@ -13,7 +13,7 @@ use crate::db::schema::{audit_log, case_records, cases, relay_tickets, supervisi
 use crate::db::{DbConnection, DbError};
 use crate::domain::lists::ListKind;
 use crate::jurisdiction::Pack;
-use crate::services::lists::{self, ListFilter};
+use crate::services::lists;
 use crate::services::workflow::local_day;
 
 /// `2019H1`, `2019H2` or `2019`: the first and last day.
@@ -48,30 +48,53 @@ pub fn median_p90(mut v: Vec<f64>) -> (Option<f64>, Option<f64>) {
     (Some(median), Some(v[rank - 1]))
 }
 
-/// One row of the report: a district or a bureau.
+/// One row of the report: a district or a bureau. A figure counts for the
+/// case's current district and lead bureau unless it says otherwise; "in
+/// the period" means between China-time midnights (UTC+8).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Row {
     pub key: String,
     pub name: String,
+    /// Tips received in the period through the public form or JSON API.
     pub tips_form: i64,
+    /// … relayed by the 12345 hotline (relay channel `hotline`).
     pub tips_12345: i64,
+    /// … relayed by the provincial platform (channel `platform`).
     pub tips_province: i64,
+    /// … relayed through any other channel (`national`, `open311`).
     pub tips_national: i64,
+    /// Dispatches in the period, a re-dispatch after a return counting
+    /// again; in the bureau table, for the bureau the case was sent to.
     pub dispatched: i64,
+    /// Returns in the period; in the bureau table, for the bureau that
+    /// returned the case (not the one it went to next).
     pub returned: i64,
+    /// Findings recorded in the period, by kind.
     pub substantiated: i64,
     pub partly: i64,
     pub unsubstantiated: i64,
     pub unverifiable: i64,
-    /// (substantiated + partly) / findings, or none without findings.
+    /// (substantiated + partly) / findings, to four places, or none
+    /// without findings.
     pub substantiated_rate: Option<f64>,
+    /// Days (to two places) from a case's first tip to its first dispatch,
+    /// over the cases first dispatched in the period.
     pub dispatch_days_median: Option<f64>,
     pub dispatch_days_p90: Option<f64>,
+    /// Days from a case's first dispatch (even one before the period) to
+    /// its finding, over the findings recorded in the period.
     pub verify_days_median: Option<f64>,
     pub verify_days_p90: Option<f64>,
+    /// Overdue notices (督办) the daily job wrote in the period: one per
+    /// case, step and due date. Notices sent by hand are not counted.
     pub overdue: i64,
+    /// Cases on the yellow list when the period ends: their standing then,
+    /// so a past period's report does not change later.
     pub yellow: i64,
+    /// Cases on the red list when the period ends.
     pub red: i64,
+    /// Closure and licence-revocation orders (关停) in the period; not
+    /// cases closed (办结).
     pub closures: i64,
 }
 
@@ -182,9 +205,10 @@ pub fn build(
     }
     let mut by_d: BTreeMap<String, Acc> = BTreeMap::new();
     let mut by_b: BTreeMap<String, Acc> = BTreeMap::new();
-    let mut both = |c: &CaseRef, f: &mut dyn FnMut(&mut Acc)| {
-        f(by_d.entry(c.district.clone()).or_default());
-        f(by_b.entry(c.bureau.clone()).or_default());
+    // Count in a district row and a bureau row (usually the case's own).
+    let mut both = |district: &str, bureau: &str, f: &mut dyn FnMut(&mut Acc)| {
+        f(by_d.entry(district.to_string()).or_default());
+        f(by_b.entry(bureau.to_string()).or_default());
     };
 
     // Tips by source, by the case's district and bureau.
@@ -213,7 +237,7 @@ pub fn build(
             ("relay", _) => 3,
             _ => 0,
         };
-        both(c, &mut |a| match kind {
+        both(&c.district, &c.bureau, &mut |a| match kind {
             0 => a.row.tips_form += 1,
             1 => a.row.tips_12345 += 1,
             2 => a.row.tips_province += 1,
@@ -221,26 +245,27 @@ pub fn build(
         });
     }
 
-    // Dispatches, returns, findings, closures from the audit log.
-    let audit: Vec<(String, String, NaiveDateTime, String)> =
-        audit_log::table
-            .filter(audit_log::at.ge(start).and(audit_log::at.lt(end)).and(
-                audit_log::action.eq_any([
-                    "case.dispatch",
-                    "case.return",
-                    "case.verify",
-                    "case.order",
-                ]),
-            ))
-            .order(audit_log::id.asc())
-            .select((
-                audit_log::action,
-                audit_log::subject,
-                audit_log::at,
-                audit_log::detail,
-            ))
-            .load(conn)?;
+    // Dispatches, returns, findings, closures from the audit log. Earlier
+    // entries are read too: a case's first dispatch and the bureau it was
+    // last sent to may lie before the period.
+    let audit: Vec<(String, String, NaiveDateTime, String)> = audit_log::table
+        .filter(audit_log::at.lt(end).and(audit_log::action.eq_any([
+            "case.dispatch",
+            "case.return",
+            "case.verify",
+            "case.order",
+        ])))
+        .order(audit_log::id.asc())
+        .select((
+            audit_log::action,
+            audit_log::subject,
+            audit_log::at,
+            audit_log::detail,
+        ))
+        .load(conn)?;
     let mut first_dispatch: BTreeMap<i64, NaiveDateTime> = BTreeMap::new();
+    // The lead bureau of each case's latest dispatch, whose return it is.
+    let mut sent_to: BTreeMap<i64, String> = BTreeMap::new();
     for (action, subject, at, detail) in &audit {
         let Some(id) = case_id_of(subject) else {
             continue;
@@ -248,20 +273,31 @@ pub fn build(
         let Some(c) = cases_by_id.get(&id) else {
             continue;
         };
+        let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+        let in_period = *at >= start;
         match action.as_str() {
             "case.dispatch" => {
-                both(c, &mut |a| a.row.dispatched += 1);
+                let bureau = v["after"]["lead_bureau"].as_str().unwrap_or(&c.bureau);
+                sent_to.insert(id, bureau.to_string());
+                if in_period {
+                    both(&c.district, bureau, &mut |a| a.row.dispatched += 1);
+                }
                 if let std::collections::btree_map::Entry::Vacant(e) = first_dispatch.entry(id) {
                     e.insert(*at);
-                    let d = days(c.created_at, *at);
-                    both(c, &mut |a| a.dispatch_days.push(d));
+                    if in_period {
+                        let d = days(c.created_at, *at);
+                        both(&c.district, &c.bureau, &mut |a| a.dispatch_days.push(d));
+                    }
                 }
             }
-            "case.return" => both(c, &mut |a| a.row.returned += 1),
+            _ if !in_period => {}
+            "case.return" => {
+                let bureau = sent_to.get(&id).unwrap_or(&c.bureau);
+                both(&c.district, bureau, &mut |a| a.row.returned += 1)
+            }
             "case.verify" => {
-                let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
-                let f = v["finding"].as_str().unwrap_or("").to_string();
-                both(c, &mut |a| match f.as_str() {
+                let f = v["finding"].as_str().unwrap_or("");
+                both(&c.district, &c.bureau, &mut |a| match f {
                     "substantiated" => a.row.substantiated += 1,
                     "partly" => a.row.partly += 1,
                     "unsubstantiated" => a.row.unsubstantiated += 1,
@@ -269,13 +305,12 @@ pub fn build(
                 });
                 if let Some(d0) = first_dispatch.get(&id) {
                     let d = days(*d0, *at);
-                    both(c, &mut |a| a.verify_days.push(d));
+                    both(&c.district, &c.bureau, &mut |a| a.verify_days.push(d));
                 }
             }
             "case.order" => {
-                let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
                 if matches!(v["measure"].as_str(), Some("close" | "revoke_licence")) {
-                    both(c, &mut |a| a.row.closures += 1);
+                    both(&c.district, &c.bureau, &mut |a| a.row.closures += 1);
                 }
             }
             _ => {}
@@ -295,21 +330,19 @@ pub fn build(
     let mut matrix: BTreeMap<(String, String), i64> = BTreeMap::new();
     for id in notices {
         if let Some(c) = cases_by_id.get(&id) {
-            both(c, &mut |a| a.row.overdue += 1);
+            both(&c.district, &c.bureau, &mut |a| a.row.overdue += 1);
             *matrix
                 .entry((c.district.clone(), c.bureau.clone()))
                 .or_default() += 1;
         }
     }
 
-    // Enterprises on the lists at the end of the period (joined by then).
+    // Enterprises on the lists at the end of the period: their standing
+    // then, not now, so a past period's report does not change later.
     for (kind, yellow) in [(ListKind::Yellow, true), (ListKind::Red, false)] {
-        for e in lists::list(conn, pack, kind, &ListFilter::default())? {
-            if e.since > to {
-                continue;
-            }
+        for e in lists::list_until(conn, pack, kind, Some(end))? {
             if let Some(c) = cases_by_id.get(&e.case_id) {
-                both(c, &mut |a| {
+                both(&c.district, &c.bureau, &mut |a| {
                     if yellow {
                         a.row.yellow += 1
                     } else {

@@ -163,10 +163,16 @@ impl TestApp {
 
     /// A server with these serve settings (intake limits, proxy trust …).
     pub fn spawn_with(serve: ServeArgs) -> TestApp {
+        TestApp::spawn_tuned(serve, |_| {})
+    }
+
+    /// A server whose state a test adjusts first (a pack setting, say).
+    pub fn spawn_tuned(serve: ServeArgs, tune: impl FnOnce(&mut AppState)) -> TestApp {
         let db = TestDb::new();
-        let state =
+        let mut state =
             tipline::startup::prepare(&db_args(&db.url), &secret_args(db.dir.path()), &serve)
                 .expect("prepare app");
+        tune(&mut state);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server_state = state.clone();

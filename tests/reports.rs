@@ -1,0 +1,958 @@
+//! Issue 7 acceptance 2: the half-year report on a fixture of about 200
+//! cases with known times, every figure checked against counts worked out
+//! here from the fixture's definition; then the XLSX read back cell by cell
+//! against the JSON. SQLite by default, PostgreSQL with
+//! TIPLINE_TEST_DATABASE_URL.
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::process::Command as Process;
+
+use calamine::{Data, Reader, Xlsx};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use common::TestApp;
+use serde_json::{Value, json};
+use tipline::db::DbConnection;
+use tipline::domain::credit_code::CreditCode;
+use tipline::domain::role::{Role, Scope};
+use tipline::services::reports::{self, CapacityRow, Report, Row};
+use tipline::services::workflow::{self, Command, Who};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tipline");
+
+const DISTRICTS: [(&str, &str); 5] = [
+    ("futian", "福田区"),
+    ("luohu", "罗湖区"),
+    ("nanshan", "南山区"),
+    ("baoan", "宝安区"),
+    ("longgang", "龙岗区"),
+];
+const BUREAUS: [(&str, &str); 4] = [
+    ("industry_it", "市工业和信息化局"),
+    ("development_reform", "市发展改革委"),
+    ("ecology_environment", "市生态环境局"),
+    ("market_regulation", "市市场监管局"),
+];
+const INDUSTRIES: [(&str, &str); 3] = [("steel", "钢铁"), ("cement", "水泥"), ("dyeing", "印染")];
+
+fn name_of(table: &[(&'static str, &'static str)], key: &str, none: &str) -> String {
+    table
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(none.to_string(), |(_, n)| n.to_string())
+}
+
+/// China wall-clock time (UTC+8) as the UTC instant the database stores.
+fn cn(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(h, min, 0)
+        .unwrap()
+        - Duration::hours(8)
+}
+
+fn utc(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(h, min, s)
+        .unwrap()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Src {
+    Web,
+    Api,
+    Hotline,
+    Platform,
+    National,
+    Open311,
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Dispatch(&'static str),
+    Accept,
+    Return,
+    Verify(&'static str),
+    Order(&'static str),
+    Reinspect(bool),
+    Exit(f64, &'static str),
+    Close,
+}
+
+/// One case of the fixture: everything the expected figures follow from.
+#[derive(Clone, Debug)]
+struct Case {
+    district: Option<&'static str>,
+    /// The lead bureau intake proposed.
+    bureau: Option<&'static str>,
+    industry: &'static str,
+    /// The first tip opens the case.
+    tips: Vec<(NaiveDateTime, Src)>,
+    steps: Vec<(NaiveDateTime, Step)>,
+    /// Overdue notices (督办 by the daily job), by creation time.
+    overdue: Vec<NaiveDateTime>,
+    /// Notices sent by hand: never counted as overdue.
+    supervise: Vec<NaiveDateTime>,
+}
+
+impl Case {
+    fn created(&self) -> NaiveDateTime {
+        self.tips[0].0
+    }
+
+    fn current_bureau(&self) -> &'static str {
+        self.steps
+            .iter()
+            .rev()
+            .find_map(|(_, s)| match s {
+                Step::Dispatch(b) => Some(*b),
+                _ => None,
+            })
+            .or(self.bureau)
+            .unwrap_or("")
+    }
+
+    fn final_status(&self) -> &'static str {
+        self.steps.iter().fold("received", |_, (_, s)| match s {
+            Step::Dispatch(_) => "dispatched",
+            Step::Accept => "verifying",
+            Step::Return => "returned",
+            Step::Verify(_) => "verified",
+            Step::Order(_) | Step::Reinspect(false) => "enforcing",
+            Step::Reinspect(true) => "reinspected",
+            Step::Exit(..) => "exit_accepted",
+            Step::Close => "closed",
+        })
+    }
+}
+
+/// Steps one after another, `hours` apart.
+struct Clock(NaiveDateTime);
+
+impl Clock {
+    fn after(&mut self, hours: i64) -> NaiveDateTime {
+        self.0 += Duration::hours(hours);
+        self.0
+    }
+}
+
+/// 200 generated cases over 2018-12 … 2019-08, plus hand-made ones at the
+/// edges of the period.
+fn fixture() -> Vec<Case> {
+    let months = [
+        (2018, 12),
+        (2019, 1),
+        (2019, 2),
+        (2019, 3),
+        (2019, 4),
+        (2019, 5),
+        (2019, 6),
+        (2019, 7),
+        (2019, 8),
+        (2019, 6),
+    ];
+    let sources = [
+        Src::Web,
+        Src::Api,
+        Src::Hotline,
+        Src::Platform,
+        Src::National,
+        Src::Open311,
+    ];
+    let mut out = Vec::new();
+    for i in 0..200usize {
+        let (y, m) = months[i % 10];
+        let created = cn(y, m, 1 + (i * 7 % 28) as u32, (i * 5 % 24) as u32, 0);
+        let unrouted = i % 23 == 0;
+        let district = (!unrouted).then_some(DISTRICTS[i % 5].0);
+        let bureau = (!unrouted).then_some(BUREAUS[i / 5 % 4].0);
+        let b = BUREAUS[i / 5 % 4].0;
+        let mut tips = vec![(created, sources[i % 6])];
+        if i % 4 == 1 {
+            let second = [Src::Hotline, Src::Web, Src::Platform][i % 3];
+            tips.push((created + Duration::hours(24 * (i % 9) as i64 + 5), second));
+        }
+        // Gaps of whole quarters of a day and of odd hours (rounding).
+        let gap = |k: usize| (6 * (1 + (i + k) % 9) + (i % 2)) as i64;
+        let mut t = Clock(created);
+        let mut steps = Vec::new();
+        let scenario = if unrouted { 0 } else { i % 8 };
+        if scenario >= 1 {
+            steps.push((t.after(gap(0)), Step::Dispatch(b)));
+        }
+        let reinspect_gap = 24 * (10 + (i % 40) as i64);
+        match scenario {
+            // Left waiting: dispatched, accepted, or returned.
+            1 if i % 24 == 1 => steps.push((t.after(gap(1)), Step::Accept)),
+            1 if i % 24 == 9 => steps.push((t.after(gap(1)), Step::Return)),
+            2 => {
+                steps.push((t.after(gap(1)), Step::Return));
+                steps.push((t.after(gap(2)), Step::Dispatch(BUREAUS[(i / 5 + 1) % 4].0)));
+                steps.push((t.after(gap(3)), Step::Accept));
+                steps.push((t.after(gap(4)), Step::Verify("unsubstantiated")));
+                steps.push((t.after(gap(5)), Step::Close));
+            }
+            3..=7 => {
+                let finding = [
+                    "substantiated",
+                    "partly",
+                    "substantiated",
+                    "unverifiable",
+                    "partly",
+                ][scenario - 3];
+                steps.push((t.after(gap(1)), Step::Accept));
+                steps.push((t.after(gap(2) * 3), Step::Verify(finding)));
+                match scenario {
+                    3 => {
+                        steps.push((t.after(gap(3)), Step::Order("rectify")));
+                        if i % 16 == 3 {
+                            steps.push((t.after(reinspect_gap), Step::Reinspect(true)));
+                        }
+                    }
+                    4 => {
+                        steps.push((t.after(gap(3)), Step::Order("rectify")));
+                        steps.push((t.after(reinspect_gap), Step::Reinspect(false)));
+                    }
+                    5 => {
+                        steps.push((t.after(gap(3)), Step::Order("close")));
+                        steps.push((t.after(reinspect_gap), Step::Reinspect(true)));
+                        steps.push((
+                            t.after(gap(4)),
+                            Step::Exit(0.5 * (1 + i % 7) as f64, "万吨/年"),
+                        ));
+                        steps.push((t.after(gap(5)), Step::Close));
+                    }
+                    6 => steps.push((t.after(gap(3)), Step::Close)),
+                    _ => {
+                        steps.push((t.after(gap(3)), Step::Order("revoke_licence")));
+                        steps.push((t.after(reinspect_gap), Step::Reinspect(true)));
+                        steps.push((t.after(gap(4)), Step::Exit(0.25 * (1 + i % 5) as f64, "台")));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut overdue = Vec::new();
+        if i % 5 == 2 {
+            overdue.push(created + Duration::days(10));
+        }
+        if i % 11 == 0 {
+            overdue.push(created + Duration::days(25));
+        }
+        let supervise = if i % 13 == 0 {
+            vec![created + Duration::days(3)]
+        } else {
+            Vec::new()
+        };
+        out.push(Case {
+            district,
+            bureau,
+            industry: INDUSTRIES[i % 3].0,
+            tips,
+            steps,
+            overdue,
+            supervise,
+        });
+    }
+    let plain = |at: NaiveDateTime, src: Src, steps: Vec<(NaiveDateTime, Step)>| Case {
+        district: Some("baoan"),
+        bureau: Some("industry_it"),
+        industry: "steel",
+        tips: vec![(at, src)],
+        steps,
+        overdue: Vec::new(),
+        supervise: Vec::new(),
+    };
+    // 2019-06-30 23:30 in China is in H1, dispatched in its last minutes;
+    // the finding at midnight China time is in H2.
+    out.push(plain(
+        utc(2019, 6, 30, 15, 30, 0),
+        Src::Web,
+        vec![
+            (utc(2019, 6, 30, 15, 45, 0), Step::Dispatch("industry_it")),
+            (utc(2019, 6, 30, 15, 59, 59), Step::Accept),
+            (utc(2019, 6, 30, 16, 0, 0), Step::Verify("substantiated")),
+        ],
+    ));
+    // 2019-07-01 00:30 in China is in H2.
+    out.push(plain(utc(2019, 6, 30, 16, 30, 0), Src::Hotline, Vec::new()));
+    // 2019-01-01 00:00 in China opens H1; a second before is 2018.
+    out.push(plain(
+        utc(2018, 12, 31, 16, 0, 0),
+        Src::Platform,
+        Vec::new(),
+    ));
+    out.push(plain(
+        utc(2018, 12, 31, 15, 59, 59),
+        Src::National,
+        Vec::new(),
+    ));
+    // First dispatched and returned in 2018, dispatched again in 2019: no
+    // dispatch time in H1, verification counted from the first dispatch.
+    out.push(plain(
+        cn(2018, 12, 20, 9, 0),
+        Src::Hotline,
+        vec![
+            (cn(2018, 12, 22, 9, 0), Step::Dispatch("industry_it")),
+            (cn(2018, 12, 28, 15, 0), Step::Return),
+            (cn(2019, 1, 3, 9, 0), Step::Dispatch("ecology_environment")),
+            (cn(2019, 1, 4, 9, 0), Step::Accept),
+            (cn(2019, 1, 10, 21, 0), Step::Verify("substantiated")),
+        ],
+    ));
+    // Yellow at the end of H1, off the list in H2.
+    let early = |rest: Vec<(NaiveDateTime, Step)>| {
+        let mut s = vec![
+            (cn(2019, 5, 11, 9, 0), Step::Dispatch("market_regulation")),
+            (cn(2019, 5, 12, 9, 0), Step::Accept),
+            (cn(2019, 5, 20, 9, 0), Step::Verify("substantiated")),
+        ];
+        s.extend(rest);
+        s
+    };
+    out.push(plain(
+        cn(2019, 5, 10, 9, 0),
+        Src::Api,
+        early(vec![
+            (cn(2019, 6, 1, 9, 0), Step::Order("rectify")),
+            (cn(2019, 8, 1, 9, 0), Step::Reinspect(true)),
+        ]),
+    ));
+    // Yellow at the end of H1, red in H2.
+    out.push(plain(
+        cn(2019, 5, 10, 10, 0),
+        Src::Web,
+        early(vec![
+            (cn(2019, 6, 10, 9, 0), Step::Order("rectify")),
+            (cn(2019, 7, 15, 9, 0), Step::Reinspect(false)),
+        ]),
+    ));
+    out
+}
+
+fn admin() -> Who {
+    Who {
+        actor: "test:admin".into(),
+        role: Role::Admin,
+        bureau: None,
+        scope: Scope::All,
+    }
+}
+
+fn command(case: &Case, step: &Step, n: usize) -> Command {
+    use tipline::services::workflow::*;
+    match step {
+        Step::Dispatch(b) => Command::Dispatch(DispatchBody {
+            lead_bureau: b.to_string(),
+            co_bureaus: Vec::new(),
+            district: case.district.unwrap().into(),
+            enterprise_credit_code: Some(CreditCode::generate_valid(n as u64).as_str().into()),
+            dimensions: Some(vec!["energy".into()]),
+            industry: Some(case.industry.into()),
+            note: None,
+        }),
+        Step::Accept => Command::Accept(NoteBody::default()),
+        Step::Return => Command::Return(ReturnBody {
+            reason: "不属本部门职责".into(),
+        }),
+        Step::Verify(f) => Command::Verify(VerifyBody {
+            finding: f.to_string(),
+            inspected_on: None,
+            inspectors: Vec::new(),
+            evidence: None,
+        }),
+        Step::Order(m) => Command::Order(OrderBody {
+            measure: m.to_string(),
+            due_on: None,
+            note: None,
+        }),
+        Step::Reinspect(passed) => Command::Reinspect(ReinspectBody {
+            passed: *passed,
+            inspected_on: None,
+            note: None,
+        }),
+        Step::Exit(capacity, unit) => Command::AcceptExit(AcceptExitBody {
+            equipment: "中频炉".into(),
+            capacity: *capacity,
+            unit: unit.to_string(),
+            note: None,
+        }),
+        Step::Close => Command::Close(CloseBody {
+            public_note: "已办结".into(),
+        }),
+    }
+}
+
+/// Write the fixture: cases, tips and relay tickets and notices through the
+/// db layer (intake stamps the real clock), every step through the workflow
+/// at its own time.
+fn load(app: &TestApp, cases: &[Case]) {
+    use tipline::db::{cases as case_db, measures, relays, tips};
+    let pack = app.state.pack.clone();
+    app.state
+        .db
+        .write_tx(|conn: &mut DbConnection| -> anyhow::Result<()> {
+            let relay = relays::insert(
+                conn,
+                &relays::NewRelay {
+                    name: "12345",
+                    key_hash: b"hash",
+                    key_prefix: "tk_test",
+                    signing_sealed: b"sealed",
+                    callback_url: None,
+                    rate_limit: 0,
+                    at: cn(2018, 1, 1, 0, 0),
+                },
+            )?;
+            let mut tip_no = 0;
+            for (n, c) in cases.iter().enumerate() {
+                let case_id = case_db::insert(
+                    conn,
+                    &case_db::NewCase {
+                        status: "received",
+                        industry: Some(c.industry),
+                        district: c.district,
+                        dimensions: "energy",
+                        lead_bureau: c.bureau,
+                        co_bureaus: "",
+                        routing: "{}",
+                        enterprise_id: None,
+                        candidates: "[]",
+                        place_key: None,
+                        at: c.created(),
+                    },
+                )?;
+                for (k, (at, src)) in c.tips.iter().enumerate() {
+                    tip_no += 1;
+                    if k > 0 {
+                        case_db::add_tip(conn, case_id, *at)?;
+                    }
+                    let receipt = format!("receipt-{tip_no}");
+                    let tip_id = tips::insert(
+                        conn,
+                        &tips::NewTip {
+                            receipt_hash: receipt.as_bytes(),
+                            source: match src {
+                                Src::Web => "web",
+                                Src::Api => "api",
+                                _ => "relay",
+                            },
+                            status: "received",
+                            description: "夜里开中频炉炼钢",
+                            enterprise_name: None,
+                            enterprise_credit_code: None,
+                            address: None,
+                            district: c.district,
+                            industry: Some(c.industry),
+                            dimensions: "energy",
+                            occurred_on: None,
+                            contact_sealed: None,
+                            received_at: *at,
+                            case_id: Some(case_id),
+                            routing: None,
+                            enterprise_id: None,
+                            matching: None,
+                        },
+                    )?;
+                    let channel = match src {
+                        Src::Hotline => "hotline",
+                        Src::Platform => "platform",
+                        Src::National => "national",
+                        Src::Open311 => "open311",
+                        _ => continue,
+                    };
+                    relays::insert_ticket(
+                        conn,
+                        &relays::NewTicket {
+                            relay_id: relay,
+                            ticket_id: &format!("T-{tip_no}"),
+                            tip_id,
+                            channel,
+                            content_hash: receipt.as_bytes(),
+                            content: "{}",
+                            answer_sealed: b"",
+                            ticket_received_at: *at,
+                            confidential: false,
+                            at: *at,
+                        },
+                    )?;
+                }
+                for (at, step) in &c.steps {
+                    workflow::apply(conn, &pack, &admin(), case_id, command(c, step, n), *at)
+                        .map_err(|err| anyhow::anyhow!("case {n} {step:?}: {err:?}"))?;
+                }
+                for (kind, times) in [("overdue", &c.overdue), ("supervise", &c.supervise)] {
+                    for at in times {
+                        measures::insert_notice(
+                            conn,
+                            &measures::NewNotice {
+                                case_id,
+                                kind,
+                                step: "dispatch",
+                                due_on: None,
+                                body: "请抓紧办理",
+                                created_by: "job:overdue",
+                                at: *at,
+                            },
+                        )?;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ---- the expected report, from the fixture alone ----
+
+fn days(a: NaiveDateTime, b: NaiveDateTime) -> f64 {
+    // Days to two decimals.
+    ((b - a).num_seconds() as f64 / 86400.0 * 100.0).round() / 100.0
+}
+
+fn median_p90(mut v: Vec<f64>) -> (Option<f64>, Option<f64>) {
+    if v.is_empty() {
+        return (None, None);
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    // Nearest rank: the smallest value with at least 90 % at or below it.
+    let rank = (9 * n).div_ceil(10);
+    (Some(median), Some(v[rank - 1]))
+}
+
+#[derive(Default)]
+struct Acc {
+    row: Row,
+    dispatch: Vec<f64>,
+    verify: Vec<f64>,
+}
+
+fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
+    let (from, to) = match period {
+        "2019H1" => ((2019, 1, 1), (2019, 6, 30)),
+        "2019H2" => ((2019, 7, 1), (2019, 12, 31)),
+        _ => ((2019, 1, 1), (2019, 12, 31)),
+    };
+    let from = NaiveDate::from_ymd_opt(from.0, from.1, from.2).unwrap();
+    let to = NaiveDate::from_ymd_opt(to.0, to.1, to.2).unwrap();
+    let start = from.and_hms_opt(0, 0, 0).unwrap() - Duration::hours(8);
+    let end = to.and_hms_opt(0, 0, 0).unwrap() + Duration::hours(16);
+    let inside = |t: &NaiveDateTime| *t >= start && *t < end;
+
+    let mut by_d: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut by_b: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut add = |d: &str, b: &str, f: &dyn Fn(&mut Acc)| {
+        f(by_d.entry(d.into()).or_default());
+        f(by_b.entry(b.into()).or_default());
+    };
+    let mut months: BTreeMap<String, i64> = BTreeMap::new();
+    let mut status: BTreeMap<String, i64> = BTreeMap::new();
+    let mut matrix: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut capacity: BTreeMap<(String, String), (i64, f64)> = BTreeMap::new();
+    for c in cases {
+        let d = c.district.unwrap_or("");
+        if district.is_some_and(|x| x != d) {
+            continue;
+        }
+        let b = c.current_bureau();
+        for (at, src) in c.tips.iter().filter(|t| inside(&t.0)) {
+            let month = (*at + Duration::hours(8)).format("%Y-%m").to_string();
+            *months.entry(month).or_default() += 1;
+            add(d, b, &|a| match src {
+                Src::Web | Src::Api => a.row.tips_form += 1,
+                Src::Hotline => a.row.tips_12345 += 1,
+                Src::Platform => a.row.tips_province += 1,
+                Src::National | Src::Open311 => a.row.tips_national += 1,
+            });
+        }
+        let mut first = None;
+        let mut sent_to = b;
+        // Standing on the lists when the period ends: (yellow, red, closed by law).
+        let (mut yellow, mut red, mut by_law) = (false, false, false);
+        for (at, step) in &c.steps {
+            let now_in = inside(at);
+            match step {
+                Step::Dispatch(to_bureau) => {
+                    sent_to = *to_bureau;
+                    if now_in {
+                        add(d, to_bureau, &|a| a.row.dispatched += 1);
+                    }
+                    if first.is_none() {
+                        first = Some(*at);
+                        if now_in {
+                            let x = days(c.created(), *at);
+                            add(d, b, &|a| a.dispatch.push(x));
+                        }
+                    }
+                }
+                Step::Return if now_in => add(d, sent_to, &|a| a.row.returned += 1),
+                Step::Verify(f) if now_in => {
+                    let x = days(first.unwrap(), *at);
+                    add(d, b, &|a| {
+                        a.verify.push(x);
+                        match *f {
+                            "substantiated" => a.row.substantiated += 1,
+                            "partly" => a.row.partly += 1,
+                            "unsubstantiated" => a.row.unsubstantiated += 1,
+                            _ => a.row.unverifiable += 1,
+                        }
+                    });
+                }
+                Step::Order(m) if now_in && (*m == "close" || *m == "revoke_licence") => {
+                    add(d, b, &|a| a.row.closures += 1)
+                }
+                Step::Exit(cap, unit) if now_in => {
+                    let e = capacity
+                        .entry((c.industry.into(), unit.to_string()))
+                        .or_default();
+                    e.0 += 1;
+                    e.1 += cap;
+                }
+                _ => {}
+            }
+            if *at < end {
+                match step {
+                    Step::Order("rectify") if !red => yellow = true,
+                    Step::Order("close" | "revoke_licence") => {
+                        (yellow, red, by_law) = (false, true, true)
+                    }
+                    Step::Reinspect(true) if !by_law => (yellow, red) = (false, false),
+                    Step::Reinspect(false) => (yellow, red) = (false, true),
+                    _ => {}
+                }
+            }
+        }
+        if yellow {
+            add(d, b, &|a| a.row.yellow += 1);
+        }
+        if red {
+            add(d, b, &|a| a.row.red += 1);
+        }
+        for _ in c.overdue.iter().filter(|t| inside(t)) {
+            add(d, b, &|a| a.row.overdue += 1);
+            *matrix.entry((d.into(), b.into())).or_default() += 1;
+        }
+        if (c.created() + Duration::hours(8)).date() <= to {
+            *status.entry(c.final_status().into()).or_default() += 1;
+        }
+    }
+    let finish = |m: BTreeMap<String, Acc>, names: &[(&'static str, &'static str)], none: &str| {
+        m.into_iter()
+            .map(|(k, a)| {
+                let r = &a.row;
+                let findings = r.substantiated + r.partly + r.unsubstantiated + r.unverifiable;
+                let rate = (findings > 0).then(|| {
+                    ((r.substantiated + r.partly) as f64 / findings as f64 * 10000.0).round()
+                        / 10000.0
+                });
+                let (dm, dp) = median_p90(a.dispatch);
+                let (vm, vp) = median_p90(a.verify);
+                Row {
+                    name: name_of(names, &k, none),
+                    key: k,
+                    substantiated_rate: rate,
+                    dispatch_days_median: dm,
+                    dispatch_days_p90: dp,
+                    verify_days_median: vm,
+                    verify_days_p90: vp,
+                    ..a.row
+                }
+            })
+            .collect()
+    };
+    Report {
+        period: period.into(),
+        from,
+        to,
+        district: district.map(str::to_string),
+        by_district: finish(by_d, &DISTRICTS, "未定区"),
+        by_bureau: finish(by_b, &BUREAUS, "未派单"),
+        capacity: capacity
+            .into_iter()
+            .map(|((industry, unit), (n, cap))| CapacityRow {
+                industry_name: name_of(&INDUSTRIES, &industry, ""),
+                industry,
+                unit,
+                enterprises: n,
+                capacity: (cap * 1000.0).round() / 1000.0,
+            })
+            .collect(),
+        tips_per_month: months.into_iter().collect(),
+        cases_by_status: status.into_iter().collect(),
+        overdue_matrix: matrix.into_iter().map(|((d, b), n)| (d, b, n)).collect(),
+    }
+}
+
+/// Row by row first (readable failures), then the whole JSON.
+fn assert_report(got: &Report, want: &Report) {
+    for (g, w, table) in [
+        (&got.by_district, &want.by_district, "by_district"),
+        (&got.by_bureau, &want.by_bureau, "by_bureau"),
+    ] {
+        let keys = |v: &[Row]| v.iter().map(|r| r.key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(g), keys(w), "{} {table} keys", want.period);
+        for (g, w) in g.iter().zip(w) {
+            assert_eq!(g, w, "{} {table} row {}", want.period, w.key);
+        }
+    }
+    assert_eq!(got.capacity, want.capacity, "{} capacity", want.period);
+    assert_eq!(got.tips_per_month, want.tips_per_month);
+    assert_eq!(got.cases_by_status, want.cases_by_status);
+    assert_eq!(got.overdue_matrix, want.overdue_matrix);
+    assert_eq!(
+        serde_json::to_value(got).unwrap(),
+        serde_json::to_value(want).unwrap()
+    );
+}
+
+// ---- the workbook, read back ----
+
+/// A cell as the JSON has it: text, number or nothing.
+fn cell(d: &Data) -> Value {
+    match d {
+        Data::Empty => Value::Null,
+        Data::String(s) => json!(s),
+        Data::Float(x) => json!(x),
+        Data::Int(i) => json!(*i as f64),
+        other => panic!("unexpected cell {other:?}"),
+    }
+}
+
+/// A JSON value as its cell reads back: numbers as floats, and an empty
+/// key (a case without district or bureau) as an empty cell.
+fn num(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => json!(n.as_f64().unwrap()),
+        Value::String(s) if s.is_empty() => Value::Null,
+        other => other.clone(),
+    }
+}
+
+/// Rows of cells.
+type Table = Vec<Vec<Value>>;
+
+/// Every sheet of the workbook against the report's JSON, cell by cell.
+fn assert_workbook(bytes: &[u8], report: &Value) {
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let row_fields = [
+        "key",
+        "name",
+        "tips_form",
+        "tips_12345",
+        "tips_province",
+        "tips_national",
+        "dispatched",
+        "returned",
+        "substantiated",
+        "partly",
+        "unsubstantiated",
+        "unverifiable",
+        "substantiated_rate",
+        "dispatch_days_median",
+        "dispatch_days_p90",
+        "verify_days_median",
+        "verify_days_p90",
+        "overdue",
+        "yellow",
+        "red",
+        "closures",
+    ];
+    let rows = |table: &str| -> Vec<Vec<Value>> {
+        report[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| row_fields.iter().map(|f| num(&r[f])).collect())
+            .collect()
+    };
+    let capacity: Vec<Vec<Value>> = report["capacity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            [
+                "industry",
+                "industry_name",
+                "unit",
+                "enterprises",
+                "capacity",
+            ]
+            .iter()
+            .map(|f| num(&c[f]))
+            .collect()
+        })
+        .collect();
+    let tuples = |key: &str| -> Vec<Vec<Value>> {
+        report[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_array().unwrap().iter().map(num).collect())
+            .collect()
+    };
+    let labels: BTreeMap<&str, &str> = [
+        ("received", "待派单"),
+        ("dispatched", "已派单"),
+        ("returned", "已退回"),
+        ("verifying", "核查中"),
+        ("verified", "已核查"),
+        ("enforcing", "整改处置中"),
+        ("reinspected", "复查通过"),
+        ("exit_accepted", "已验收"),
+        ("closed", "已办结"),
+    ]
+    .into();
+    let status: Vec<Vec<Value>> = tuples("cases_by_status")
+        .into_iter()
+        .map(|t| {
+            vec![
+                t[0].clone(),
+                json!(labels[t[0].as_str().unwrap()]),
+                t[1].clone(),
+            ]
+        })
+        .collect();
+    let name = |table: &str, key: &Value| -> Value {
+        let r = report[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| num(&r["key"]) == *key);
+        r.unwrap()["name"].clone()
+    };
+    let matrix: Vec<Vec<Value>> = tuples("overdue_matrix")
+        .into_iter()
+        .map(|t| {
+            vec![
+                t[0].clone(),
+                name("by_district", &t[0]),
+                t[1].clone(),
+                name("by_bureau", &t[1]),
+                t[2].clone(),
+            ]
+        })
+        .collect();
+    let headers = |h: &[&str]| h.iter().map(|s| json!(s)).collect::<Vec<_>>();
+    let sheets: Vec<(&str, Vec<Value>, Table)> = vec![
+        ("按区", headers(&reports::ROW_HEADERS), rows("by_district")),
+        ("按部门", headers(&reports::ROW_HEADERS), rows("by_bureau")),
+        ("退出产能", headers(&reports::CAPACITY_HEADERS), capacity),
+        (
+            "每月举报",
+            headers(&["月份", "举报数"]),
+            tuples("tips_per_month"),
+        ),
+        ("案件状态", headers(&["状态代码", "状态", "案件数"]), status),
+        (
+            "逾期热力",
+            headers(&["区代码", "区", "部门代码", "部门", "逾期数"]),
+            matrix,
+        ),
+    ];
+    assert_eq!(
+        wb.sheet_names(),
+        sheets.iter().map(|s| s.0.to_string()).collect::<Vec<_>>()
+    );
+    for (sheet, header, body) in sheets {
+        let range = wb.worksheet_range(sheet).unwrap();
+        assert_eq!(range.start(), Some((0, 0)), "{sheet}");
+        let got: Vec<Vec<Value>> = range.rows().map(|r| r.iter().map(cell).collect()).collect();
+        assert_eq!(got[0], header, "{sheet} header");
+        assert_eq!(got.len(), body.len() + 1, "{sheet} rows");
+        for (i, (g, w)) in got[1..].iter().zip(&body).enumerate() {
+            // A row may end in empty cells the sheet does not store.
+            let mut w = w.clone();
+            w.resize(g.len().max(w.len()), Value::Null);
+            let mut g = g.clone();
+            g.resize(w.len(), Value::Null);
+            assert_eq!(g, w, "{sheet} row {}", i + 2);
+        }
+    }
+}
+
+#[test]
+fn half_year_report_on_two_hundred_cases() {
+    let app = TestApp::spawn();
+    let cases = fixture();
+    assert!(cases.len() >= 200);
+    load(&app, &cases);
+    let pack = app.state.pack.clone();
+    let build = |period: &str, district: Option<&str>| {
+        let mut conn = app.state.db.read_conn().unwrap();
+        reports::build(&mut conn, &pack, period, district)
+            .unwrap()
+            .unwrap()
+    };
+
+    let h1 = build("2019H1", None);
+    let want = expected(&cases, "2019H1", None);
+    // The fixture reaches every table and every kind of figure.
+    assert!(want.by_district.len() == 6 && want.by_bureau.len() == 5);
+    let total = |f: fn(&Row) -> i64| want.by_district.iter().map(f).sum::<i64>();
+    for (what, n) in [
+        ("form", total(|r| r.tips_form)),
+        ("12345", total(|r| r.tips_12345)),
+        ("province", total(|r| r.tips_province)),
+        ("national", total(|r| r.tips_national)),
+        ("returned", total(|r| r.returned)),
+        ("partly", total(|r| r.partly)),
+        ("unsubstantiated", total(|r| r.unsubstantiated)),
+        ("unverifiable", total(|r| r.unverifiable)),
+        ("overdue", total(|r| r.overdue)),
+        ("yellow", total(|r| r.yellow)),
+        ("red", total(|r| r.red)),
+        ("closures", total(|r| r.closures)),
+    ] {
+        assert!(n > 0, "the fixture has no {what} in H1");
+    }
+    assert!(want.capacity.len() >= 4 && want.cases_by_status.len() == 9);
+    assert_report(&h1, &want);
+
+    // The edges of the period, spelled out.
+    let month = |r: &Report, m: &str| r.tips_per_month.iter().find(|x| x.0 == m).map(|x| x.1);
+    assert_eq!(month(&h1, "2018-12"), None);
+    assert_eq!(month(&h1, "2019-07"), None);
+    assert_eq!(h1.tips_per_month.len(), 6);
+
+    assert_report(&build("2019H2", None), &expected(&cases, "2019H2", None));
+    assert_report(&build("2019", None), &expected(&cases, "2019", None));
+    assert_report(
+        &build("2019H1", Some("宝安区")),
+        &expected(&cases, "2019H1", Some("baoan")),
+    );
+
+    // The workbook says what the JSON says.
+    let json = serde_json::to_value(&h1).unwrap();
+    let bytes = tipline::services::report_xlsx::to_xlsx(&h1).unwrap();
+    assert_workbook(&bytes, &json);
+
+    // The command line: JSON on stdout, XLSX into a file.
+    let run = |args: &[&str]| {
+        let out = Process::new(BIN)
+            .args(["report", "--period", "2019H1"])
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .env("TIPLINE_DATA_DIR", app.db.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let stdout: Value = serde_json::from_slice(&run(&["--format", "json"])).unwrap();
+    assert_eq!(stdout, json);
+    let file = app.db.dir.path().join("report.xlsx");
+    run(&["--format", "xlsx", "--output", file.to_str().unwrap()]);
+    assert_workbook(&std::fs::read(&file).unwrap(), &json);
+}
