@@ -193,7 +193,7 @@ fn report_charts(state: &AppState, r: &Report) -> (String, String, String) {
             (label, *n)
         })
         .collect();
-    let status = charts::bars("案件状态 Cases by status", &status);
+    let status = charts::bars("期末案件状态 Cases by status at period end", &status);
     // Rows and columns in pack order, only those with a notice.
     let p = &state.pack;
     let districts = heat_axis(

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::db::schema::{audit_log, case_records, cases, relay_tickets, supervision_notices, tips};
 use crate::db::{DbConnection, DbError};
+use crate::domain::case_state::CaseStatus;
 use crate::domain::lists::ListKind;
 use crate::jurisdiction::Pack;
 use crate::services::lists;
@@ -118,7 +119,7 @@ pub struct Report {
     pub capacity: Vec<CapacityRow>,
     /// Tips per month (`YYYY-MM`) for the trend chart.
     pub tips_per_month: Vec<(String, i64)>,
-    /// Cases by current status.
+    /// Cases opened by the end of the period, by their status then.
     pub cases_by_status: Vec<(String, i64)>,
     /// Overdue notices per (district, bureau), for the heat map.
     pub overdue_matrix: Vec<(String, String, i64)>,
@@ -136,11 +137,19 @@ struct CaseRef {
     bureau: String,
     industry: String,
     created_at: NaiveDateTime,
-    status: String,
 }
 
 fn days(a: NaiveDateTime, b: NaiveDateTime) -> f64 {
     ((b - a).num_seconds() as f64 / 86400.0 * 100.0).round() / 100.0
+}
+
+/// The status an audited case action left case `id` in, if it moved it: a
+/// workflow action records `to`; a merge closes the case merged away.
+fn status_after(action: &str, detail: &serde_json::Value, id: i64) -> Option<CaseStatus> {
+    match action {
+        "case.merge" => (detail["from"].as_i64() == Some(id)).then_some(CaseStatus::Closed),
+        _ => detail["to"].as_str().and_then(CaseStatus::parse),
+    }
 }
 
 fn case_id_of(subject: &str) -> Option<i64> {
@@ -153,7 +162,6 @@ type CaseFact = (
     Option<String>,
     Option<String>,
     NaiveDateTime,
-    String,
 );
 type TipFact = (i64, Option<i64>, String, NaiveDateTime, Option<String>);
 
@@ -183,11 +191,10 @@ pub fn build(
             cases::lead_bureau,
             cases::industry,
             cases::created_at,
-            cases::status,
         ))
         .load(conn)?;
     let mut cases_by_id = BTreeMap::new();
-    for (id, d, b, i, created_at, status) in case_rows {
+    for (id, d, b, i, created_at) in case_rows {
         let d = d.unwrap_or_default();
         if district.as_ref().is_some_and(|x| *x != d) {
             continue;
@@ -199,7 +206,6 @@ pub fn build(
                 bureau: b.unwrap_or_default(),
                 industry: i.unwrap_or_default(),
                 created_at,
-                status,
             },
         );
     }
@@ -245,16 +251,12 @@ pub fn build(
         });
     }
 
-    // Dispatches, returns, findings, closures from the audit log. Earlier
-    // entries are read too: a case's first dispatch and the bureau it was
-    // last sent to may lie before the period.
+    // Dispatches, returns, findings, closures and each case's status from
+    // the audit log. Earlier entries are read too: a case's first dispatch,
+    // the bureau it was last sent to and its status may come from before
+    // the period.
     let audit: Vec<(String, String, NaiveDateTime, String)> = audit_log::table
-        .filter(audit_log::at.lt(end).and(audit_log::action.eq_any([
-            "case.dispatch",
-            "case.return",
-            "case.verify",
-            "case.order",
-        ])))
+        .filter(audit_log::at.lt(end).and(audit_log::action.like("case.%")))
         .order(audit_log::id.asc())
         .select((
             audit_log::action,
@@ -266,6 +268,7 @@ pub fn build(
     let mut first_dispatch: BTreeMap<i64, NaiveDateTime> = BTreeMap::new();
     // The lead bureau of each case's latest dispatch, whose return it is.
     let mut sent_to: BTreeMap<i64, String> = BTreeMap::new();
+    let mut status_then: BTreeMap<i64, &'static str> = BTreeMap::new();
     for (action, subject, at, detail) in &audit {
         let Some(id) = case_id_of(subject) else {
             continue;
@@ -274,6 +277,9 @@ pub fn build(
             continue;
         };
         let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+        if let Some(s) = status_after(action, &v, id) {
+            status_then.insert(id, s.as_str());
+        }
         let in_period = *at >= start;
         match action.as_str() {
             "case.dispatch" => {
@@ -376,9 +382,10 @@ pub fn build(
     }
 
     let mut status: BTreeMap<String, i64> = BTreeMap::new();
-    for c in cases_by_id.values() {
+    for (id, c) in &cases_by_id {
         if local_day(c.created_at) <= to {
-            *status.entry(c.status.clone()).or_default() += 1;
+            let s = status_then.get(id).unwrap_or(&"received");
+            *status.entry(s.to_string()).or_default() += 1;
         }
     }
     let finish = |m: BTreeMap<String, Acc>, name: &dyn Fn(&str) -> String| -> Vec<Row> {
@@ -521,4 +528,34 @@ pub fn to_csv(r: &Report) -> String {
 
 pub fn year_of(r: &Report) -> i32 {
     r.from.year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn status_follows_workflow_actions_and_merges() {
+        let to = |s: &str| json!({"from": "dispatched", "to": s});
+        assert_eq!(
+            status_after("case.accept", &to("verifying"), 7),
+            Some(CaseStatus::Verifying)
+        );
+        // Entries that move nothing: a question, a split, a contact read.
+        assert_eq!(
+            status_after("case.question", &json!({"body": "?"}), 7),
+            None
+        );
+        let split = json!({"from": 7, "new_case": 9, "tip": 3});
+        assert_eq!(status_after("case.split", &split, 7), None);
+        // A merge closes the case merged away, not the one it went into.
+        let merge = json!({"from": 7, "into": 8, "tips": [1, 2]});
+        assert_eq!(
+            status_after("case.merge", &merge, 7),
+            Some(CaseStatus::Closed)
+        );
+        assert_eq!(status_after("case.merge", &merge, 8), None);
+        assert_eq!(status_after("case.order", &to("nonsense"), 7), None);
+    }
 }
