@@ -137,22 +137,13 @@ fn batch(rng: &mut Lcg, from: usize) -> String {
 }
 
 fn fill(conn: &mut DbConnection) {
-    let pg = matches!(conn, DbConnection::Pg(_));
     let mut rng = Lcg(7);
     let start = Instant::now();
     for b in 0..(LISTED + UNLISTED) / BATCH {
         conn.batch_execute(&batch(&mut rng, b * BATCH + 1))
             .expect("insert batch");
     }
-    if pg {
-        conn.batch_execute(
-            "SELECT setval(pg_get_serial_sequence('cases','id'), (SELECT max(id) FROM cases)); \
-             SELECT setval(pg_get_serial_sequence('enterprises','id'), (SELECT max(id) FROM enterprises)); ANALYZE;",
-        )
-        .unwrap();
-    } else {
-        conn.batch_execute("ANALYZE;").unwrap();
-    }
+    support::after_bulk_fill(conn, &["cases", "enterprises"]);
     println!(
         "filled {LISTED} listed enterprises and {} cases in {:.1} s",
         LISTED + UNLISTED,

@@ -73,15 +73,7 @@ fn fill(conn: &mut DbConnection) {
         conn.batch_execute(&format!("BEGIN; {cases}; {tips}; COMMIT;"))
             .expect("insert batch");
     }
-    if pg {
-        conn.batch_execute(
-            "SELECT setval(pg_get_serial_sequence('cases','id'), (SELECT max(id) FROM cases)); \
-             SELECT setval(pg_get_serial_sequence('tips','id'), (SELECT max(id) FROM tips)); ANALYZE;",
-        )
-        .unwrap();
-    } else {
-        conn.batch_execute("ANALYZE;").unwrap();
-    }
+    support::after_bulk_fill(conn, &["cases", "tips"]);
     println!(
         "filled {CASES} cases and {CASES} tips in {:.1} s",
         start.elapsed().as_secs_f64()

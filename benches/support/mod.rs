@@ -120,3 +120,19 @@ pub fn on_fresh_database(prefix: &str, run: impl FnOnce(&str)) {
         ));
     }
 }
+
+/// After rows were written with explicit ids: move PostgreSQL's sequences
+/// of `tables` past them (so later inserts do not collide) and refresh the
+/// planner's statistics on either backend.
+pub fn after_bulk_fill(conn: &mut tipline::db::DbConnection, tables: &[&str]) {
+    use diesel::connection::SimpleConnection;
+    let mut sql = String::new();
+    if matches!(conn, tipline::db::DbConnection::Pg(_)) {
+        for t in tables {
+            sql += &format!(
+                "SELECT setval(pg_get_serial_sequence('{t}','id'), (SELECT max(id) FROM {t})); "
+            );
+        }
+    }
+    conn.batch_execute(&(sql + "ANALYZE;")).unwrap();
+}
