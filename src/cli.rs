@@ -214,6 +214,7 @@ fn set_disabled(db: &Db, username: &str, disabled: bool) -> anyhow::Result<()> {
 pub enum RelayAction {
     Add {
         name: String,
+        source: String,
         callback_url: Option<String>,
         rate_limit: Option<i32>,
     },
@@ -226,8 +227,10 @@ pub enum RelayAction {
     },
     Configure {
         name: String,
-        callback_url: Option<String>,
+        /// `Some(None)`: remove the call-back URL.
+        callback_url: Option<Option<String>>,
         rate_limit: Option<i32>,
+        source: Option<String>,
     },
 }
 
@@ -240,6 +243,7 @@ pub fn relay(
     match action {
         RelayAction::Add {
             name,
+            source,
             callback_url,
             rate_limit,
         } => {
@@ -247,6 +251,7 @@ pub fn relay(
                 db,
                 secrets,
                 &name,
+                &source,
                 callback_url.as_deref(),
                 rate_limit,
                 "cli",
@@ -257,14 +262,15 @@ pub fn relay(
         }
         RelayAction::List => {
             println!(
-                "{:<4} {:<20} {:<12} {:<8} {:<9} {:<20} callback",
-                "id", "name", "key", "limit", "state", "key since"
+                "{:<4} {:<20} {:<9} {:<12} {:<8} {:<9} {:<20} callback",
+                "id", "name", "source", "key", "limit", "state", "key since"
             );
             for r in accounts::list(db)? {
                 println!(
-                    "{:<4} {:<20} {:<12} {:<8} {:<9} {:<20} {}",
+                    "{:<4} {:<20} {:<9} {:<12} {:<8} {:<9} {:<20} {}",
                     r.id,
                     r.name,
+                    r.source,
                     format!("{}…", r.key_prefix),
                     r.rate_limit,
                     if r.revoked_at.is_some() {
@@ -291,8 +297,10 @@ pub fn relay(
             name,
             callback_url,
             rate_limit,
+            source,
         } => {
-            accounts::configure(db, &name, callback_url.as_deref(), rate_limit, "cli")?;
+            let url = callback_url.as_ref().map(Option::as_deref);
+            accounts::configure(db, &name, url, rate_limit, source.as_deref(), "cli")?;
             println!("relay {name} updated");
         }
     }

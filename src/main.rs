@@ -162,6 +162,11 @@ enum RelayCommand {
     Add {
         #[arg(long)]
         name: String,
+        /// The report column its Open311 requests count under: hotline
+        /// (12345), platform (provincial) or national. Tickets posted as
+        /// JSON name their own channel.
+        #[arg(long, value_parser = ["hotline", "platform", "national"])]
+        source: String,
         /// Where status call-backs are POSTed.
         #[arg(long)]
         callback_url: Option<String>,
@@ -176,12 +181,18 @@ enum RelayCommand {
     /// Give the relay a new key (printed once, alone on the last line); the old one stops working.
     RotateKey { name: String },
     /// Change the callback URL (omit it to remove) and the rate limit.
+    /// Change the settings given; the others stay.
     Configure {
         name: String,
         #[arg(long)]
         callback_url: Option<String>,
+        /// Stop sending status call-backs.
+        #[arg(long, conflicts_with = "callback_url")]
+        no_callback: bool,
         #[arg(long)]
         rate_limit: Option<i32>,
+        #[arg(long, value_parser = ["hotline", "platform", "national"])]
+        source: Option<String>,
     },
 }
 
@@ -402,10 +413,12 @@ impl From<RelayCommand> for tipline::cli::RelayAction {
         match c {
             RelayCommand::Add {
                 name,
+                source,
                 callback_url,
                 rate_limit,
             } => A::Add {
                 name,
+                source,
                 callback_url,
                 rate_limit,
             },
@@ -415,11 +428,18 @@ impl From<RelayCommand> for tipline::cli::RelayAction {
             RelayCommand::Configure {
                 name,
                 callback_url,
+                no_callback,
                 rate_limit,
+                source,
             } => A::Configure {
                 name,
-                callback_url,
+                callback_url: if no_callback {
+                    Some(None)
+                } else {
+                    callback_url.map(Some)
+                },
                 rate_limit,
+                source,
             },
         }
     }

@@ -15,6 +15,7 @@ fn every_documented_operation_answers_as_documented() {
         &app.state.db,
         &app.state.secrets,
         "doc",
+        "hotline",
         None,
         Some(0),
         "test",

@@ -147,6 +147,8 @@ fn relay_cli_prints_the_key_once_and_manages_relays() {
             "add",
             "--name",
             "12345",
+            "--source",
+            "hotline",
             "--callback-url",
             "http://127.0.0.1:9/cb",
         ],
@@ -157,12 +159,19 @@ fn relay_cli_prints_the_key_once_and_manages_relays() {
         tipline::auth::relay_key::well_formed(&key),
         "last line: {key:?}\n{out}"
     );
-    let (ok, dup) = tipline(&db, &["relay", "add", "--name", "12345"]);
+    let add = |name: &str, more: &[&str]| {
+        let mut args = vec!["relay", "add", "--name", name];
+        args.extend_from_slice(more);
+        tipline(&db, &args)
+    };
+    let (ok, dup) = add("12345", &["--source", "hotline"]);
     assert!(!ok && dup.contains("exists"), "{dup}");
-    let (ok, bad) = tipline(
-        &db,
-        &["relay", "add", "--name", "x", "--callback-url", "ftp://x"],
-    );
+    let (ok, bad) = add("x", &["--source", "hotline", "--callback-url", "ftp://x"]);
+    assert!(!ok, "{bad}");
+    // The report source must be said, and be one of the three.
+    let (ok, bad) = add("y", &[]);
+    assert!(!ok && bad.contains("--source"), "{bad}");
+    let (ok, bad) = add("y", &["--source", "open311"]);
     assert!(!ok, "{bad}");
 
     let (ok, list) = tipline(&db, &["relay", "list"]);
@@ -171,6 +180,22 @@ fn relay_cli_prints_the_key_once_and_manages_relays() {
         "{list}"
     );
     assert!(!list.contains(&key), "a listing never shows the key");
+    assert!(list.contains("hotline"), "{list}");
+    // Configure changes only what it is given.
+    let (ok, out) = tipline(
+        &db,
+        &["relay", "configure", "12345", "--source", "platform"],
+    );
+    assert!(ok, "{out}");
+    let (_, list) = tipline(&db, &["relay", "list"]);
+    assert!(
+        list.contains("platform") && list.contains("http://127.0.0.1:9/cb"),
+        "{list}"
+    );
+    let (ok, out) = tipline(&db, &["relay", "configure", "12345", "--no-callback"]);
+    assert!(ok, "{out}");
+    let (_, list) = tipline(&db, &["relay", "list"]);
+    assert!(list.contains("platform") && !list.contains("/cb"), "{list}");
 
     let port = free_port();
     let server = Server::start(&db, port);
@@ -221,6 +246,8 @@ fn a_call_back_survives_a_restart_between_retries_and_arrives_once() {
             "add",
             "--name",
             "12345",
+            "--source",
+            "hotline",
             "--callback-url",
             &receiver.url,
         ],
@@ -272,6 +299,8 @@ fn two_servers_on_one_database_deliver_each_entry_exactly_once() {
             "add",
             "--name",
             "12345",
+            "--source",
+            "hotline",
             "--callback-url",
             &receiver.url,
         ],

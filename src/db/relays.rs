@@ -12,6 +12,9 @@ pub struct NewRelay<'a> {
     pub signing_sealed: &'a [u8],
     pub callback_url: Option<&'a str>,
     pub rate_limit: i32,
+    /// `hotline`, `platform` or `national`: the report column of the
+    /// relay's Open311 requests (see migration 000008).
+    pub source: &'a str,
     pub at: NaiveDateTime,
 }
 
@@ -24,6 +27,7 @@ pub fn insert(conn: &mut DbConnection, r: &NewRelay<'_>) -> QueryResult<i64> {
             relays::signing_sealed.eq(r.signing_sealed),
             relays::callback_url.eq(r.callback_url),
             relays::rate_limit.eq(r.rate_limit),
+            relays::source.eq(r.source),
             relays::key_created_at.eq(r.at),
             relays::created_at.eq(r.at),
         ))
@@ -41,6 +45,7 @@ pub struct Relay {
     pub revoked_at: Option<NaiveDateTime>,
     pub key_created_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub source: String,
 }
 
 type RelayColumns = (
@@ -52,6 +57,7 @@ type RelayColumns = (
     relays::revoked_at,
     relays::key_created_at,
     relays::created_at,
+    relays::source,
 );
 
 const RELAY_COLUMNS: RelayColumns = (
@@ -63,6 +69,7 @@ const RELAY_COLUMNS: RelayColumns = (
     relays::revoked_at,
     relays::key_created_at,
     relays::created_at,
+    relays::source,
 );
 
 /// The active relay holding this key, if any.
@@ -116,20 +123,31 @@ pub fn replace_key(
         .execute(conn)
 }
 
-pub fn set_callback(
+/// Change the relay settings that are given (`Some`): the call-back URL
+/// (`Some(None)` removes it), the rate limit and the report source.
+pub fn configure(
     conn: &mut DbConnection,
     id: i64,
-    url: Option<&str>,
+    url: Option<Option<&str>>,
     rate_limit: Option<i32>,
-) -> QueryResult<usize> {
-    match rate_limit {
-        Some(r) => diesel::update(relays::table.find(id))
-            .set((relays::callback_url.eq(url), relays::rate_limit.eq(r)))
-            .execute(conn),
-        None => diesel::update(relays::table.find(id))
-            .set(relays::callback_url.eq(url))
-            .execute(conn),
+    source: Option<&str>,
+) -> QueryResult<()> {
+    if let Some(u) = url {
+        diesel::update(relays::table.find(id))
+            .set(relays::callback_url.eq(u))
+            .execute(conn)?;
     }
+    if let Some(r) = rate_limit {
+        diesel::update(relays::table.find(id))
+            .set(relays::rate_limit.eq(r))
+            .execute(conn)?;
+    }
+    if let Some(s) = source {
+        diesel::update(relays::table.find(id))
+            .set(relays::source.eq(s))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The sealed signing secret and callback URL of a relay.

@@ -194,6 +194,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         key_created_at -> Timestamp,
         created_at -> Timestamp,
+        source -> Text,
     }
 }
 

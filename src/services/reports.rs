@@ -9,7 +9,9 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{audit_log, case_records, cases, relay_tickets, supervision_notices, tips};
+use crate::db::schema::{
+    audit_log, case_records, cases, relay_tickets, relays, supervision_notices, tips,
+};
 use crate::db::{DbConnection, DbError};
 use crate::domain::case_state::CaseStatus;
 use crate::domain::lists::ListKind;
@@ -58,11 +60,12 @@ pub struct Row {
     pub name: String,
     /// Tips received in the period through the public form or JSON API.
     pub tips_form: i64,
-    /// … relayed by the 12345 hotline (relay channel `hotline`).
+    /// … relayed by the 12345 hotline: tickets of channel `hotline`, and
+    /// Open311 requests of a relay registered with `--source hotline`.
     pub tips_12345: i64,
-    /// … relayed by the provincial platform (channel `platform`).
+    /// … relayed by the provincial platform (`platform`, likewise).
     pub tips_province: i64,
-    /// … relayed through any other channel (`national`, `open311`).
+    /// … relayed by the national platform (`national`, likewise).
     pub tips_national: i64,
     /// Dispatches in the period, a re-dispatch after a return counting
     /// again; in the bureau table, for the bureau the case was sent to.
@@ -163,7 +166,14 @@ type CaseFact = (
     Option<String>,
     NaiveDateTime,
 );
-type TipFact = (i64, Option<i64>, String, NaiveDateTime, Option<String>);
+type TipFact = (
+    i64,
+    Option<i64>,
+    String,
+    NaiveDateTime,
+    Option<String>,
+    Option<String>,
+);
 
 /// The report for `[from, to]` (China days), optionally one district.
 pub fn build(
@@ -220,6 +230,7 @@ pub fn build(
     // Tips by source, by the case's district and bureau.
     let tip_rows: Vec<TipFact> = tips::table
         .left_join(relay_tickets::table)
+        .left_join(relays::table.on(relays::id.nullable().eq(relay_tickets::relay_id.nullable())))
         .filter(tips::received_at.ge(start).and(tips::received_at.lt(end)))
         .select((
             tips::id,
@@ -227,17 +238,23 @@ pub fn build(
             tips::source,
             tips::received_at,
             relay_tickets::channel.nullable(),
+            relays::source.nullable(),
         ))
         .load(conn)?;
     let mut per_month: BTreeMap<String, i64> = BTreeMap::new();
-    for (_, case_id, source, at, channel) in tip_rows {
+    for (_, case_id, source, at, channel, relay_source) in tip_rows {
         let Some(c) = case_id.and_then(|id| cases_by_id.get(&id)) else {
             continue;
         };
         *per_month
             .entry(local_day(at).format("%Y-%m").to_string())
             .or_default() += 1;
-        let kind = match (source.as_str(), channel.as_deref()) {
+        // An Open311 request counts under its relay's declared source.
+        let channel = match channel.as_deref() {
+            Some("open311") => relay_source.as_deref(),
+            c => c,
+        };
+        let kind = match (source.as_str(), channel) {
             ("relay", Some("hotline")) => 1,
             ("relay", Some("platform")) => 2,
             ("relay", _) => 3,

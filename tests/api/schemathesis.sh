@@ -19,7 +19,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 export DATABASE_URL="sqlite://$WORK/tipline.db" TIPLINE_DATA_DIR="$WORK" \
   TIPLINE_BIND="127.0.0.1:$PORT" TIPLINE_LOOKUP_LIMIT=0 TIPLINE_INTAKE_LIMIT=0 TIPLINE_OUTBOX=off RUST_LOG=warn
 
-KEY=$("$BIN" relay add --name schemathesis --rate-limit 0 | tail -n1)
+KEY=$("$BIN" relay add --name schemathesis --source hotline --rate-limit 0 | tail -n1)
 "$BIN" serve >"$WORK/serve.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT

@@ -3,6 +3,7 @@
 use crate::auth::relay_key;
 use crate::db::{self, Db, DbError, audit, relays};
 use crate::secrets::Secrets;
+use crate::services::relay::Channel;
 
 /// Requests per minute a relay may make unless told otherwise.
 pub const DEFAULT_RATE_LIMIT: i32 = 600;
@@ -49,16 +50,30 @@ fn check_name(name: &str) -> Result<(), RelayAdminError> {
     Ok(())
 }
 
+/// A relay's report source: the channel its Open311 requests count as.
+pub fn parse_source(s: &str) -> Result<Channel, RelayAdminError> {
+    match s {
+        "hotline" => Ok(Channel::Hotline),
+        "platform" => Ok(Channel::Platform),
+        "national" => Ok(Channel::National),
+        _ => Err(RelayAdminError::Invalid(format!(
+            "the source must be hotline (12345), platform (provincial) or national, not `{s}`"
+        ))),
+    }
+}
+
 /// Create a relay; returns (id, key). The key is shown once and never stored.
 pub fn add(
     db: &Db,
     secrets: &Secrets,
     name: &str,
+    source: &str,
     callback_url: Option<&str>,
     rate_limit: Option<i32>,
     actor: &str,
 ) -> Result<(i64, String), RelayAdminError> {
     check_name(name)?;
+    let source = parse_source(source)?.as_str();
     if let Some(u) = callback_url {
         check_callback_url(u)?;
     }
@@ -86,10 +101,18 @@ pub fn add(
                 signing_sealed: &sealed,
                 callback_url,
                 rate_limit,
+                source,
                 at: now,
             },
         )?;
-        audit::append(conn, actor, "relay.add", &format!("relay:{name}"), "", now)?;
+        audit::append(
+            conn,
+            actor,
+            "relay.add",
+            &format!("relay:{name}"),
+            &format!("source={source}"),
+            now,
+        )?;
         Ok(id)
     })?;
     Ok((id, key))
@@ -161,19 +184,34 @@ pub fn rotate_key(
 pub fn configure(
     db: &Db,
     name: &str,
-    callback_url: Option<&str>,
+    callback_url: Option<Option<&str>>,
     rate_limit: Option<i32>,
+    source: Option<&str>,
     actor: &str,
 ) -> Result<(), RelayAdminError> {
-    if let Some(u) = callback_url {
+    if let Some(Some(u)) = callback_url {
         check_callback_url(u)?;
     }
+    if rate_limit.is_some_and(|r| r < 0) {
+        return Err(RelayAdminError::Invalid(
+            "the rate limit cannot be negative".into(),
+        ));
+    }
+    let source = source.map(parse_source).transpose()?.map(Channel::as_str);
     db.write_tx(|conn| -> Result<(), RelayAdminError> {
         let relay =
             relays::by_name(conn, name)?.ok_or_else(|| RelayAdminError::Unknown(name.into()))?;
         let now = db::now();
-        relays::set_callback(conn, relay.id, callback_url, rate_limit)?;
-        let detail = format!("callback_url={}", callback_url.unwrap_or(""));
+        relays::configure(conn, relay.id, callback_url, rate_limit, source)?;
+        let detail = [
+            callback_url.map(|u| format!("callback_url={}", u.unwrap_or(""))),
+            rate_limit.map(|r| format!("rate_limit={r}")),
+            source.map(|s| format!("source={s}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
         audit::append(
             conn,
             actor,
