@@ -442,3 +442,46 @@ fn remembered_lists_follow_every_change() {
     }
     assert_eq!(names("?district=宝安区").len(), 3);
 }
+
+/// Requests that find a list stale together wait for one derivation
+/// instead of each deriving it.
+#[test]
+fn a_burst_on_a_stale_list_derives_it_once() {
+    use tipline::domain::lists::ListKind;
+    use tipline::services::lists::ListFilter;
+    // Fewer than the test pool's four read connections.
+    const REQUESTS: usize = 3;
+    let app = TestApp::spawn();
+    yellow_case(&app, 1);
+    let before = app.state.list_cache.builds();
+    let start = std::sync::Barrier::new(REQUESTS);
+    let sizes: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..REQUESTS)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    let mut conn = app.state.db.read_conn().unwrap();
+                    let cache = &app.state.list_cache;
+                    cache
+                        .get(
+                            &mut conn,
+                            &app.state.pack,
+                            ListKind::Yellow,
+                            &ListFilter::default(),
+                        )
+                        .unwrap()
+                        .len()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(sizes, vec![1; REQUESTS]);
+    assert_eq!(app.state.list_cache.builds() - before, 1);
+    // Over HTTP too: served from memory until something changes.
+    assert_eq!(app.get("/api/v1/public/lists/yellow").json()["count"], 1);
+    assert_eq!(app.state.list_cache.builds() - before, 1);
+    yellow_case(&app, 2);
+    assert_eq!(app.get("/api/v1/public/lists/yellow").json()["count"], 2);
+    assert_eq!(app.state.list_cache.builds() - before, 2);
+}

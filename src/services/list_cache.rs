@@ -13,6 +13,7 @@
 //! two commits would keep the later id. `MAX_AGE` bounds how long such a
 //! list can be served.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,12 @@ struct Cached {
 #[derive(Default)]
 pub struct ListCache {
     lists: Mutex<HashMap<&'static str, Cached>>,
+    /// One builder per kind: requests that find a list stale while it is
+    /// being rebuilt wait for that build instead of each deriving it again
+    /// (on two cores, a burst after a staff action would otherwise queue
+    /// several 0.3 s derivations).
+    building: [Mutex<()>; 3],
+    builds: AtomicUsize,
 }
 
 fn version(conn: &mut DbConnection) -> Result<Version, DbError> {
@@ -53,7 +60,29 @@ fn version(conn: &mut DbConnection) -> Result<Version, DbError> {
     ))
 }
 
+fn slot(kind: ListKind) -> usize {
+    match kind {
+        ListKind::Yellow => 0,
+        ListKind::Red => 1,
+        ListKind::Exit => 2,
+    }
+}
+
 impl ListCache {
+    /// The remembered list of `kind` if it is still at version `v`.
+    fn fresh(&self, kind: ListKind, v: &Version) -> Option<Arc<Vec<ListEntry>>> {
+        let lists = self.lists.lock().expect("list cache lock");
+        lists
+            .get(kind.as_str())
+            .filter(|c| c.version == *v && c.built.elapsed() < MAX_AGE)
+            .map(|c| c.entries.clone())
+    }
+
+    /// How many times a list was derived (not served from memory).
+    pub fn builds(&self) -> usize {
+        self.builds.load(Ordering::Relaxed)
+    }
+
     /// The list of `kind` with `filter` applied, as `lists::list` gives it.
     pub fn get(
         &self,
@@ -63,18 +92,21 @@ impl ListCache {
         filter: &ListFilter,
     ) -> Result<Vec<ListEntry>, DbError> {
         let v = version(conn)?;
-        let hit = {
-            let lists = self.lists.lock().expect("list cache lock");
-            lists
-                .get(kind.as_str())
-                .filter(|c| c.version == v && c.built.elapsed() < MAX_AGE)
-                .map(|c| c.entries.clone())
-        };
-        let entries = match hit {
+        if let Some(e) = self.fresh(kind, &v) {
+            return Ok(filter.apply(pack, &e));
+        }
+        let _builder = self.building[slot(kind)]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Built by another request while this one waited? Ask again, as
+        // the database may have moved on meanwhile.
+        let v = version(conn)?;
+        let entries = match self.fresh(kind, &v) {
             Some(e) => e,
             None => {
                 let built = Instant::now();
                 let e = Arc::new(lists::list_until(conn, pack, kind, None)?);
+                self.builds.fetch_add(1, Ordering::Relaxed);
                 self.lists.lock().expect("list cache lock").insert(
                     kind.as_str(),
                     Cached {
