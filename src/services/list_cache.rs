@@ -1,5 +1,5 @@
 //! The public lists, remembered between requests. Deriving a list reads
-//! every measure and record (≈ 300 ms at 10,000 listed enterprises, see
+//! every measure and record (0.12–0.3 s at 10,000 listed enterprises, see
 //! benches/lists.rs); a list changes only when staff act on a case, a job
 //! writes a measure or record, or the registry changes. So each process
 //! keeps the whole list of each kind under a *version* of its inputs, read
