@@ -192,6 +192,10 @@ fn relay_cli_prints_the_key_once_and_manages_relays() {
         list.contains("platform") && list.contains("http://127.0.0.1:9/cb"),
         "{list}"
     );
+    let (ok, out) = tipline(&db, &["relay", "configure", "12345"]);
+    assert!(!ok && out.contains("nothing to change"), "{out}");
+    let (ok, out) = tipline(&db, &["relay", "configure", "12345", "--rate-limit", "-1"]);
+    assert!(!ok, "{out}");
     let (ok, out) = tipline(&db, &["relay", "configure", "12345", "--no-callback"]);
     assert!(ok, "{out}");
     let (_, list) = tipline(&db, &["relay", "list"]);

@@ -189,6 +189,12 @@ pub fn configure(
     source: Option<&str>,
     actor: &str,
 ) -> Result<(), RelayAdminError> {
+    if callback_url.is_none() && rate_limit.is_none() && source.is_none() {
+        return Err(RelayAdminError::Invalid(
+            "nothing to change: give --callback-url, --no-callback, --rate-limit or --source"
+                .into(),
+        ));
+    }
     if let Some(Some(u)) = callback_url {
         check_callback_url(u)?;
     }
