@@ -1,13 +1,20 @@
 //! Demo data for a first look: `cargo run --release` on the default SQLite
-//! file loads fictional enterprises (seeds/demo) and creates demo staff
-//! accounts with one random password, printed once. Never on an explicit
+//! file loads fictional enterprises (seeds/demo), a few tips taken through
+//! the real intake and workflow (so the queue, the public lists and the
+//! report have something to show), and creates demo staff accounts with one
+//! random password, printed once. Never on an explicit
 //! DATABASE_URL unless `TIPLINE_DEMO=1`; `TIPLINE_DEMO=0` turns it off.
 use include_dir::{Dir, include_dir};
 
-use crate::db::{enterprises, users};
-use crate::domain::role::Role;
+use crate::db::{self, enterprises, users};
+use crate::domain::role::{Role, Scope};
+use crate::domain::tip::TipInput;
+use crate::domain::tip_status::TipSource;
 use crate::services::accounts::{NewUser, add_user};
-use crate::services::registry;
+use crate::services::workflow::{
+    AcceptExitBody, Command, DispatchBody, NoteBody, OrderBody, ReinspectBody, VerifyBody, Who,
+};
+use crate::services::{intake, registry, workflow};
 use crate::state::AppState;
 
 static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/seeds/demo");
@@ -51,6 +58,7 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
         let report = registry::import_csv(&state.db, &state.pack, csv, "demo", |_| {})?;
         state.registry.refresh(&state.db)?;
         tracing::info!(imported = report.imported, "demo enterprises loaded");
+        demo_cases(state)?;
     }
     if no_users {
         let mut bytes = [0u8; 9];
@@ -74,4 +82,189 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
         println!("Log in at /staff/login; set TIPLINE_DEMO=0 to start without demo data.");
     }
     Ok(())
+}
+
+/// A demo tip: (firm, credit code, district, industry, dimension, what was seen).
+type DemoTip = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Where each demo case is left: waiting for dispatch, with a bureau, on
+/// the yellow list, on the red list, and closed with its exit accepted.
+const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
+    (
+        (
+            "深圳市绿源印染有限公司沙井分公司",
+            "914403061922040820",
+            "baoan",
+            "dyeing",
+            "environment",
+            "每晚十一点后排污口排出深色废水流入河涌，气味刺鼻。",
+        ),
+        &[],
+    ),
+    (
+        (
+            "深圳市宏达钢铁制品有限公司",
+            "91440307192203872K",
+            "longgang",
+            "steel",
+            "ditiaogang",
+            "厂房内有两台中频炉夜间开工，用废钢直接炼钢，疑似地条钢。",
+        ),
+        &[Step::Dispatch],
+    ),
+    (
+        (
+            "深圳市宏达钢铁有限公司",
+            "914403061922038057",
+            "baoan",
+            "steel",
+            "energy",
+            "轧钢生产线仍在使用已列入淘汰目录的设备，能耗很高。",
+        ),
+        &[
+            Step::Dispatch,
+            Step::Accept,
+            Step::Verify,
+            Step::Order("rectify", None),
+        ],
+    ),
+    (
+        (
+            "深圳市绿源印染有限公司",
+            "914403061922040152",
+            "baoan",
+            "dyeing",
+            "environment",
+            "印染车间废水未经处理直排，整改后仍有偷排。",
+        ),
+        &[
+            Step::Dispatch,
+            Step::Accept,
+            Step::Verify,
+            Step::Order("rectify", Some(3)),
+            Step::Reinspect(false),
+        ],
+    ),
+    (
+        (
+            "深圳市宏大钢铁有限公司",
+            "91440306192203944X",
+            "baoan",
+            "steel",
+            "ditiaogang",
+            "工业区内有中频炉生产地条钢，已停产但设备未拆除。",
+        ),
+        &[
+            Step::Dispatch,
+            Step::Accept,
+            Step::Verify,
+            Step::Order("close", None),
+            Step::Reinspect(true),
+            Step::Exit,
+        ],
+    ),
+];
+
+fn demo_cases(state: &AppState) -> anyhow::Result<()> {
+    let who = Who {
+        actor: "demo".into(),
+        role: Role::Admin,
+        bureau: None,
+        scope: Scope::All,
+    };
+    for ((name, code, district, industry, dimension, seen), steps) in DEMO_CASES {
+        let input = TipInput {
+            description: seen.into(),
+            enterprise_name: Some(name.into()),
+            district: Some(district.into()),
+            industry: Some(industry.into()),
+            dimensions: Some(vec![dimension.into()]),
+            ..Default::default()
+        };
+        let draft = intake::check(state, input).map_err(|e| anyhow::anyhow!("demo tip: {e:?}"))?;
+        let prepared = intake::prepare(state, draft, TipSource::Web);
+        state.db.write_tx(|conn| -> anyhow::Result<()> {
+            let (_, case_id) = intake::insert_tip(conn, &prepared)
+                .map_err(|e| anyhow::anyhow!("demo tip: {e:?}"))?;
+            let lead = if industry == "dyeing" {
+                "ecology_environment"
+            } else {
+                "industry_it"
+            };
+            for step in steps {
+                let cmd = demo_step(step, lead, district, industry, dimension, code);
+                workflow::apply(conn, &state.pack, &who, case_id, cmd, db::now())
+                    .map_err(|e| anyhow::anyhow!("demo case {name} {step:?}: {e:?}"))?;
+            }
+            Ok(())
+        })?;
+    }
+    tracing::info!(cases = DEMO_CASES.len(), "demo cases loaded");
+    Ok(())
+}
+
+#[derive(Debug)]
+enum Step {
+    Dispatch,
+    Accept,
+    /// A substantiated finding.
+    Verify,
+    /// A measure; a deadline in months where the pack gives none (the
+    /// environment dimension has no rectification months in Shenzhen's).
+    Order(&'static str, Option<u32>),
+    Reinspect(bool),
+    Exit,
+}
+
+fn demo_step(
+    step: &Step,
+    lead: &str,
+    district: &str,
+    industry: &str,
+    dimension: &str,
+    code: &str,
+) -> Command {
+    match *step {
+        Step::Dispatch => Command::Dispatch(DispatchBody {
+            lead_bureau: lead.into(),
+            co_bureaus: Vec::new(),
+            district: district.into(),
+            enterprise_credit_code: Some(code.into()),
+            dimensions: Some(vec![dimension.into()]),
+            industry: Some(industry.into()),
+            note: None,
+        }),
+        Step::Accept => Command::Accept(NoteBody::default()),
+        Step::Verify => Command::Verify(VerifyBody {
+            finding: "substantiated".into(),
+            inspected_on: None,
+            inspectors: Vec::new(),
+            evidence: None,
+        }),
+        Step::Order(measure, months) => Command::Order(OrderBody {
+            measure: measure.into(),
+            due_on: months.and_then(|m| {
+                workflow::local_day(db::now()).checked_add_months(chrono::Months::new(m))
+            }),
+            note: None,
+        }),
+        Step::Reinspect(passed) => Command::Reinspect(ReinspectBody {
+            passed,
+            inspected_on: None,
+            note: None,
+        }),
+        Step::Exit => Command::AcceptExit(AcceptExitBody {
+            equipment: "中频炉 2 台".into(),
+            capacity: 3.5,
+            unit: "万吨/年".into(),
+            note: None,
+        }),
+    }
 }
