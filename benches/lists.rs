@@ -184,7 +184,7 @@ fn run(url: &str) {
         ),
     ];
     // The JSON body the API sends (`http::open_data`), and one page of it.
-    let body = |entries: &[ListEntry]| {
+    let body = |entries: &[&ListEntry]| {
         serde_json::to_vec(&ListBody {
             list: ListKind::Yellow,
             title: "",
@@ -201,7 +201,7 @@ fn run(url: &str) {
     for (name, kind, f) in &filters {
         support::measure(name, COLD_RUNS, || {
             let e = list(&mut conn, &pack, *kind, f).unwrap();
-            body(&e);
+            body(&e.iter().collect::<Vec<_>>());
             e.len()
         });
     }
@@ -210,10 +210,11 @@ fn run(url: &str) {
     let mut worst: f64 = 0.0;
     for (name, kind, f) in &filters {
         let cached = cache.get(&mut conn, &pack, *kind, f).unwrap();
+        let cached: Vec<ListEntry> = cached.entries().into_iter().cloned().collect();
         assert_eq!(cached, list(&mut conn, &pack, *kind, f).unwrap(), "{name}");
         worst = worst.max(support::measure(&format!("{name}, JSON"), RUNS, || {
             let e = cache.get(&mut conn, &pack, *kind, f).unwrap();
-            body(&e);
+            body(&e.entries());
             e.len()
         }));
     }
@@ -224,7 +225,7 @@ fn run(url: &str) {
             let e = cache
                 .get(&mut conn, &pack, ListKind::Yellow, &ListFilter::default())
                 .unwrap();
-            body(&e[..100]);
+            body(&e.page(1, 100));
             100
         },
     ));
@@ -232,7 +233,7 @@ fn run(url: &str) {
         let e = cache
             .get(&mut conn, &pack, ListKind::Yellow, &ListFilter::default())
             .unwrap();
-        let rows: Vec<Vec<String>> = e.iter().map(ListEntry::csv_row).collect();
+        let rows: Vec<Vec<String>> = e.entries().into_iter().map(ListEntry::csv_row).collect();
         csv_document(&CSV_HEADER, &rows);
         e.len()
     }));

@@ -223,6 +223,45 @@ fn punishment_forms_apply_reject_and_repair() {
     let second = propose(&app, yellow_case(&app, 2));
     let (cookie, csrf) = app.login("disp");
 
+    // The dispatcher's queue says that two proposals wait; a bureau's does not.
+    let queue = get(&app, "/staff/queue", &cookie);
+    assert!(
+        queue.body.contains("联合惩戒待决定 <b>2</b> 件"),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("/staff/punishments?status=proposed"));
+    let (bureau, bureau_csrf) = app.login("itb");
+    assert!(
+        !get(&app, "/staff/queue", &bureau)
+            .body
+            .contains("联合惩戒待决定")
+    );
+    // The case page shows its list standing and its proposal.
+    let case_id = {
+        use diesel::prelude::*;
+        use tipline::db::schema::punishments;
+        let mut conn = app.state.db.read_conn().unwrap();
+        punishments::table
+            .find(first)
+            .select(punishments::case_id)
+            .first::<i64>(&mut *conn)
+            .unwrap()
+    };
+    let case = get(&app, &format!("/staff/cases/{case_id}"), &cookie);
+    assert!(
+        case.body.contains("黄牌企业名单（限期整改）"),
+        "{}",
+        case.body
+    );
+    assert!(
+        case.body
+            .contains(&format!("联合惩戒 #{first}</a> · 待决定"))
+    );
+    let api = get(&app, &format!("/api/v1/cases/{case_id}"), &cookie).json();
+    assert_eq!(api["list_standing"]["list"], "yellow");
+    assert_eq!(api["punishments"][0]["status"], "proposed");
+
     let page = get(&app, "/staff/punishments?status=proposed", &cookie);
     assert_eq!(page.status, 200);
     assert!(page.body.contains("深圳市第1号钢铁有限公司"));
@@ -257,7 +296,6 @@ fn punishment_forms_apply_reject_and_repair() {
         ])
     };
     assert_eq!(app.send_form(&apply, Some(&cookie), &good("x")).status, 403);
-    let (bureau, bureau_csrf) = app.login("itb");
     assert_eq!(
         app.send_form(&apply, Some(&bureau), &good(&bureau_csrf))
             .status,
@@ -270,6 +308,8 @@ fn punishment_forms_apply_reject_and_repair() {
     let p = punishment(&app, &cookie, first);
     assert_eq!(p["status"], "active", "{p}");
     assert_eq!(p["measures"], "government_procurement,land_supply");
+    let queue = get(&app, "/staff/queue", &cookie);
+    assert!(queue.body.contains("联合惩戒待决定 <b>1</b> 件"));
     // Applying twice is a conflict.
     assert_eq!(
         app.send_form(&apply, Some(&cookie), &good(&csrf)).status,

@@ -434,6 +434,7 @@ fn load(app: &TestApp, cases: &[Case]) {
                         case_db::add_tip(conn, case_id, *at)?;
                     }
                     let receipt = format!("receipt-{tip_no}");
+                    let description = format!("夜里开中频炉炼钢 {SECRET}{tip_no}");
                     let tip_id = tips::insert(
                         conn,
                         &tips::NewTip {
@@ -444,7 +445,7 @@ fn load(app: &TestApp, cases: &[Case]) {
                                 _ => "relay",
                             },
                             status: "received",
-                            description: "夜里开中频炉炼钢",
+                            description: &description,
                             enterprise_name: None,
                             enterprise_credit_code: None,
                             address: None,
@@ -882,6 +883,25 @@ fn assert_workbook(bytes: &[u8], report: &Value) {
     }
 }
 
+/// Every tip's text carries this mark; no report output may.
+const SECRET: &str = "举报人原文XJ";
+
+/// Every cell of every sheet, as text.
+fn workbook_text(bytes: &[u8]) -> String {
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = String::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        for row in range.rows() {
+            for c in row {
+                out.push_str(&c.to_string());
+                out.push('\t');
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn half_year_report_on_two_hundred_cases() {
     let app = TestApp::spawn();
@@ -967,4 +987,32 @@ fn half_year_report_on_two_hundred_cases() {
     let file = app.db.dir.path().join("report.xlsx");
     run(&["--format", "xlsx", "--output", file.to_str().unwrap()]);
     assert_workbook(&std::fs::read(&file).unwrap(), &json);
+
+    // No output of the report carries a tip's text: the JSON, the CSV, the
+    // workbook's cells, the staff page and the API's files.
+    app.add_user("boss", "admin", None, None);
+    let (cookie, _) = app.login("boss");
+    let mut outputs = vec![
+        json.to_string(),
+        reports::to_csv(&h1),
+        workbook_text(&bytes),
+        String::from_utf8(run(&["--format", "csv"])).unwrap(),
+    ];
+    for path in [
+        "/staff/reports?period=2019H1",
+        "/api/v1/reports?period=2019H1&format=json",
+        "/api/v1/reports?period=2019H1&format=csv",
+    ] {
+        let res = app.send("GET", path, Some(&cookie), None, None);
+        assert_eq!(res.status, 200, "{path}: {}", res.body);
+        outputs.push(res.body);
+    }
+    assert!(outputs.iter().all(|o| o.contains("宝安区")));
+    // The mark is there to find: staff see it on a case page.
+    let case = app.send("GET", "/api/v1/cases/1", Some(&cookie), None, None);
+    assert!(case.body.contains(SECRET), "{}", case.body);
+    for o in &outputs {
+        assert!(!o.contains(SECRET), "tip text in a report output: {o}");
+        assert!(!o.contains("中频炉炼钢"), "tip text in a report output");
+    }
 }

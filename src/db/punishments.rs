@@ -71,6 +71,22 @@ pub fn all(conn: &mut DbConnection, status: Option<&str>) -> QueryResult<Vec<Pun
     q.order(punishments::id.asc()).load(conn)
 }
 
+/// The records of one case, oldest first.
+pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<PunishmentRow>> {
+    punishments::table
+        .filter(punishments::case_id.eq(case_id))
+        .order(punishments::id.asc())
+        .load(conn)
+}
+
+/// How many records are in `status` (the queue shows the proposals).
+pub fn count(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
+    punishments::table
+        .filter(punishments::status.eq(status))
+        .count()
+        .get_result(conn)
+}
+
 /// (case, enterprise id, credit code, lead bureau, dimensions, missed due
 /// date): cases with an exit measure due before `today`, no accepted exit
 /// and no punishment record yet.

@@ -45,6 +45,9 @@ impl ListKind {
     }
 }
 
+/// The measures that put a case on the yellow or red list.
+pub const LISTING_MEASURES: [&str; 3] = ["rectify", "close", "revoke_licence"];
+
 /// One thing that happened to a case, in the order it happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {

@@ -10,6 +10,7 @@ use super::errors::ApiError;
 use super::public::html;
 use crate::domain::lists::{ListKind, csv_document};
 use crate::services::ServiceError;
+use crate::services::list_cache::Selection;
 use crate::services::lists::{CSV_HEADER, ListEntry, ListFilter};
 use crate::state::AppState;
 
@@ -57,7 +58,7 @@ impl ListQuery {
     }
 }
 
-async fn load(state: &AppState, kind: ListKind, f: ListFilter) -> Result<Vec<ListEntry>, ApiError> {
+async fn load(state: &AppState, kind: ListKind, f: ListFilter) -> Result<Selection, ApiError> {
     let (pack, cache) = (state.pack.clone(), state.list_cache.clone());
     Ok(state
         .db
@@ -71,10 +72,14 @@ pub async fn api(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = ListKind::parse(&path).ok_or_else(ApiError::not_found)?;
-    let entries = load(&state, kind, query.filter()).await?;
+    let selected = load(&state, kind, query.filter()).await?;
     match query.format.as_deref() {
         Some("csv") => {
-            let rows: Vec<Vec<String>> = entries.iter().map(ListEntry::csv_row).collect();
+            let rows: Vec<Vec<String>> = selected
+                .entries()
+                .into_iter()
+                .map(ListEntry::csv_row)
+                .collect();
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header((
@@ -84,10 +89,10 @@ pub async fn api(
                 .body(csv_document(&CSV_HEADER, &rows)))
         }
         None | Some("json") => {
-            let total = entries.len();
+            let total = selected.len();
             let (page, per_page, entries) = match query.window(None) {
-                Some((page, per)) => (Some(page), Some(per), slice(entries, page, per)),
-                None => (None, None, entries),
+                Some((page, per)) => (Some(page), Some(per), selected.page(page, per)),
+                None => (None, None, selected.entries()),
             };
             Ok(HttpResponse::Ok().json(ListBody {
                 list: kind,
@@ -113,23 +118,15 @@ pub struct ListBody<'a> {
     pub count: usize,
     pub page: Option<usize>,
     pub per_page: Option<usize>,
-    pub entries: &'a [ListEntry],
-}
-
-fn slice(entries: Vec<ListEntry>, page: usize, per: usize) -> Vec<ListEntry> {
-    entries
-        .into_iter()
-        .skip((page - 1).saturating_mul(per))
-        .take(per)
-        .collect()
+    pub entries: &'a [&'a ListEntry],
 }
 
 #[derive(Template)]
 #[template(path = "lists.html")]
-struct ListPage {
+struct ListPage<'a> {
     kind: &'static str,
     title: &'static str,
-    entries: Vec<ListEntry>,
+    entries: Vec<&'a ListEntry>,
     total: usize,
     district: String,
     industry: String,
@@ -161,10 +158,10 @@ pub async fn page(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = ListKind::parse(&path).ok_or_else(ApiError::not_found)?;
-    let entries = load(&state, kind, query.filter()).await?;
-    let total = entries.len();
+    let selected = load(&state, kind, query.filter()).await?;
+    let total = selected.len();
     let (page, per) = query.window(Some(PAGE_SIZE)).unwrap_or((1, PAGE_SIZE));
-    let entries = slice(entries, page, per);
+    let entries = selected.page(page, per);
     let choice = |key: &str, label: &str, current: &Option<String>| super::pages::Choice {
         key: key.to_string(),
         label: label.to_string(),

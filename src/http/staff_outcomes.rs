@@ -311,11 +311,40 @@ async fn report_page(
     )
 }
 
+/// A punishment record as the staff pages show it (names from the pack).
 pub struct PunishmentView {
-    row: PunishmentRow,
-    status_label: &'static str,
-    measure_names: String,
-    bureau_name: String,
+    pub row: PunishmentRow,
+    pub status_label: &'static str,
+    pub measure_names: String,
+    pub bureau_name: String,
+}
+
+impl PunishmentView {
+    pub fn new(p: &crate::jurisdiction::Pack, row: PunishmentRow) -> PunishmentView {
+        PunishmentView {
+            status_label: status_label(&row.status),
+            measure_names: row
+                .measures
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    p.punishments
+                        .iter()
+                        .find(|m| m.key == k)
+                        .map(|m| m.name.clone())
+                        .unwrap_or(k.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+            bureau_name: row
+                .issuing_bureau
+                .as_deref()
+                .and_then(|b| p.bureau(b))
+                .map(|b| b.name.clone())
+                .unwrap_or_default(),
+            row,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -363,29 +392,7 @@ async fn render_punishments(
     let p = &state.pack;
     let items = rows
         .into_iter()
-        .map(|row| PunishmentView {
-            status_label: status_label(&row.status),
-            measure_names: row
-                .measures
-                .split(',')
-                .filter(|k| !k.is_empty())
-                .map(|k| {
-                    p.punishments
-                        .iter()
-                        .find(|m| m.key == k)
-                        .map(|m| m.name.clone())
-                        .unwrap_or(k.to_string())
-                })
-                .collect::<Vec<_>>()
-                .join("、"),
-            bureau_name: row
-                .issuing_bureau
-                .as_deref()
-                .and_then(|b| p.bureau(b))
-                .map(|b| b.name.clone())
-                .unwrap_or_default(),
-            row,
-        })
+        .map(|row| PunishmentView::new(&state.pack, row))
         .collect();
     let mut tabs = vec![Choice {
         key: String::new(),

@@ -198,6 +198,9 @@ struct QueuePage {
     next: Option<String>,
     /// Reports of the pack's calendar coming due (dispatchers and admins).
     reminders: Vec<Reminder>,
+    /// Joint-punishment proposals waiting for a decision (dispatchers and
+    /// admins): the daily job proposes, a person decides.
+    proposals: i64,
 }
 
 fn choices<'a>(items: impl Iterator<Item = (&'a str, String)>, current: &str) -> Vec<Choice> {
@@ -321,17 +324,27 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         })
         .collect();
     let p = &state.pack;
-    let reminders = match staff.role {
-        Role::Admin | Role::Dispatcher => {
-            report_calendar::upcoming(&p.calendar, workflow::local_day(workflow::now()))
-        }
-        _ => Vec::new(),
+    let decides = matches!(staff.role, Role::Admin | Role::Dispatcher);
+    let reminders = match decides {
+        true => report_calendar::upcoming(&p.calendar, workflow::local_day(workflow::now())),
+        false => Vec::new(),
+    };
+    let proposals = match decides {
+        true => state
+            .db
+            .read(|conn| {
+                crate::db::punishments::count(conn, "proposed").map_err(crate::db::DbError::from)
+            })
+            .await
+            .unwrap_or(0),
+        false => 0,
     };
     let cur = |k: &str| get(k).unwrap_or_default();
     html(
         StatusCode::OK,
         &QueuePage {
             reminders,
+            proposals,
             username: staff.username.clone(),
             csrf: staff.csrf_token.clone(),
             tabs,
@@ -419,6 +432,9 @@ struct CasePage {
     explanation: Vec<String>,
     findings: Vec<String>,
     messages: Vec<MsgRow>,
+    /// The case on the public lists now, in words ("黄牌 … since …").
+    standing: Option<String>,
+    punishments: Vec<super::staff_outcomes::PunishmentView>,
     history: Vec<crate::db::audit::AuditEntry>,
 }
 
@@ -612,6 +628,23 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
                 at: m.at.to_string(),
                 body: m.body.clone(),
             })
+            .collect(),
+        standing: c.list_standing.as_ref().map(|st| {
+            let due = st
+                .due_on
+                .map(|d| format!(" · 整改期限 {d}"))
+                .unwrap_or_default();
+            format!(
+                "{}（{}）· 自 {} 起{due}",
+                st.list.label_zh(),
+                crate::domain::lists::measure_zh(&st.measure),
+                st.since
+            )
+        }),
+        punishments: c
+            .punishments
+            .into_iter()
+            .map(|r| super::staff_outcomes::PunishmentView::new(p, r))
             .collect(),
         history: c.history,
     }

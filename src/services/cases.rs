@@ -106,6 +106,10 @@ pub struct CaseDetail {
     pub flood_count: i32,
     /// A legal hold on the case stops retention.
     pub legal_hold: bool,
+    /// Where the case stands on the public yellow or red list now.
+    pub list_standing: Option<crate::domain::lists::Standing>,
+    /// Its joint-punishment records (联合惩戒), proposed or decided.
+    pub punishments: Vec<db::punishments::PunishmentRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -285,13 +289,16 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 open_rectification: ms.iter().any(|m| m.is_open && m.measure == "rectify"),
                 passed: false,
             };
+            let records = measures::records_of(conn, id)?;
             Ok(CaseDetail {
+                list_standing: crate::services::lists::case_standing(&ms, &records),
+                punishments: db::punishments::of_case(conn, id)?,
+                records,
                 deadlines,
                 enterprise_credit_code: row.enterprise_credit_code.clone(),
                 finding: row.finding.clone(),
                 returned_reason: row.returned_reason.clone(),
                 public_result: row.public_result.clone(),
-                records: measures::records_of(conn, id)?,
                 notices: measures::notices_of(conn, id)?,
                 measures: ms,
                 messages,

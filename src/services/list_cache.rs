@@ -1,11 +1,11 @@
-//! The public lists, remembered between requests. Deriving a list reads
-//! every measure and record (0.12–0.3 s at 10,000 listed enterprises, see
-//! benches/lists.rs); a list changes only when staff act on a case, a job
-//! writes a measure or record, or the registry changes. So each process
-//! keeps the whole list of each kind under a *version* of its inputs, read
-//! from the database on every request (four indexed look-ups), and filters
-//! it in memory. Several processes each keep their own copy; the version
-//! comes from the shared database, so they agree.
+//! The public lists, remembered between requests. Deriving the lists reads
+//! every listing measure and record (tens of milliseconds at 10,000 listed
+//! enterprises, see benches/lists.rs); a list changes only when staff act
+//! on a case, a job writes a measure or record, or the registry changes. So
+//! each process keeps the whole list of each kind under a *version* of its
+//! inputs, read from the database on every request (four indexed look-ups),
+//! and filters it in memory. Several processes each keep their own copy;
+//! the version comes from the shared database, so they agree.
 //!
 //! The version is the newest audit entry (every staff action writes one),
 //! the newest measure and record, and the registry version. On PostgreSQL
@@ -36,14 +36,45 @@ struct Cached {
     entries: Arc<Vec<ListEntry>>,
 }
 
+/// The entries of one list that pass a filter, without copying them.
+pub struct Selection {
+    all: Arc<Vec<ListEntry>>,
+    picked: Vec<usize>,
+}
+
+impl Selection {
+    pub fn len(&self) -> usize {
+        self.picked.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.picked.is_empty()
+    }
+
+    /// Every selected entry, in list order.
+    pub fn entries(&self) -> Vec<&ListEntry> {
+        self.page(1, self.len().max(1))
+    }
+
+    /// Page `page` (1-based) of `per` entries.
+    pub fn page(&self, page: usize, per: usize) -> Vec<&ListEntry> {
+        self.picked
+            .iter()
+            .skip(page.saturating_sub(1).saturating_mul(per))
+            .take(per)
+            .map(|&i| &self.all[i])
+            .collect()
+    }
+}
+
 #[derive(Default)]
 pub struct ListCache {
     lists: Mutex<HashMap<&'static str, Cached>>,
-    /// One builder per kind: requests that find a list stale while it is
-    /// being rebuilt wait for that build instead of each deriving it again
-    /// (on two cores, a burst after a staff action would otherwise queue
-    /// several 0.3 s derivations).
-    building: [Mutex<()>; 3],
+    /// One builder for yellow and red (derived together), one for exit:
+    /// requests that find a list stale while it is being rebuilt wait for
+    /// that build instead of each deriving it again (on two cores, a burst
+    /// after a staff action would otherwise queue several derivations).
+    building: [Mutex<()>; 2],
     builds: AtomicUsize,
 }
 
@@ -60,14 +91,6 @@ fn version(conn: &mut DbConnection) -> Result<Version, DbError> {
     ))
 }
 
-fn slot(kind: ListKind) -> usize {
-    match kind {
-        ListKind::Yellow => 0,
-        ListKind::Red => 1,
-        ListKind::Exit => 2,
-    }
-}
-
 impl ListCache {
     /// The remembered list of `kind` if it is still at version `v`.
     fn fresh(&self, kind: ListKind, v: &Version) -> Option<Arc<Vec<ListEntry>>> {
@@ -78,46 +101,71 @@ impl ListCache {
             .map(|c| c.entries.clone())
     }
 
-    /// How many times a list was derived (not served from memory).
+    fn remember(&self, kind: ListKind, version: Version, built: Instant, e: Arc<Vec<ListEntry>>) {
+        self.lists.lock().expect("list cache lock").insert(
+            kind.as_str(),
+            Cached {
+                version,
+                built,
+                entries: e,
+            },
+        );
+    }
+
+    /// How many times lists were derived (not served from memory).
     pub fn builds(&self) -> usize {
         self.builds.load(Ordering::Relaxed)
     }
 
-    /// The list of `kind` with `filter` applied, as `lists::list` gives it.
+    /// The whole list of `kind`, remembered or derived now.
+    fn whole(
+        &self,
+        conn: &mut DbConnection,
+        pack: &Pack,
+        kind: ListKind,
+    ) -> Result<Arc<Vec<ListEntry>>, DbError> {
+        let v = version(conn)?;
+        if let Some(e) = self.fresh(kind, &v) {
+            return Ok(e);
+        }
+        let slot = usize::from(kind == ListKind::Exit);
+        let _builder = self.building[slot]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Built by another request while this one waited? Ask again, as
+        // the database may have moved on meanwhile.
+        let v = version(conn)?;
+        if let Some(e) = self.fresh(kind, &v) {
+            return Ok(e);
+        }
+        let built = Instant::now();
+        self.builds.fetch_add(1, Ordering::Relaxed);
+        if kind == ListKind::Exit {
+            let e = Arc::new(lists::exit_until(conn, pack, None)?);
+            self.remember(kind, v, built, e.clone());
+            return Ok(e);
+        }
+        let both = lists::yellow_red_until(conn, pack, None)?;
+        let (yellow, red) = (Arc::new(both.yellow), Arc::new(both.red));
+        self.remember(ListKind::Yellow, v, built, yellow.clone());
+        self.remember(ListKind::Red, v, built, red.clone());
+        Ok(if kind == ListKind::Yellow {
+            yellow
+        } else {
+            red
+        })
+    }
+
+    /// The entries of `kind` that pass `filter`, as `lists::list` gives them.
     pub fn get(
         &self,
         conn: &mut DbConnection,
         pack: &Pack,
         kind: ListKind,
         filter: &ListFilter,
-    ) -> Result<Vec<ListEntry>, DbError> {
-        let v = version(conn)?;
-        if let Some(e) = self.fresh(kind, &v) {
-            return Ok(filter.apply(pack, &e));
-        }
-        let _builder = self.building[slot(kind)]
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Built by another request while this one waited? Ask again, as
-        // the database may have moved on meanwhile.
-        let v = version(conn)?;
-        let entries = match self.fresh(kind, &v) {
-            Some(e) => e,
-            None => {
-                let built = Instant::now();
-                let e = Arc::new(lists::list_until(conn, pack, kind, None)?);
-                self.builds.fetch_add(1, Ordering::Relaxed);
-                self.lists.lock().expect("list cache lock").insert(
-                    kind.as_str(),
-                    Cached {
-                        version: v,
-                        built,
-                        entries: e.clone(),
-                    },
-                );
-                e
-            }
-        };
-        Ok(filter.apply(pack, &entries))
+    ) -> Result<Selection, DbError> {
+        let all = self.whole(conn, pack, kind)?;
+        let picked = filter.positions(pack, &all);
+        Ok(Selection { all, picked })
     }
 }

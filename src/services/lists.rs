@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::db::measures::{MeasureRow, RecordRow};
 use crate::db::schema::{case_measures, case_records, cases, enterprises};
 use crate::db::{DbConnection, DbError};
 use crate::domain::lists::{self, Event, ListKind};
@@ -95,7 +96,9 @@ impl ListEntry {
     }
 }
 
-/// The routing of a case the lists need.
+/// A case's routing and the registry names of its enterprise, as the lists
+/// need them: read in the same query as the measure or record (a join, not
+/// an `IN` list of thousands of ids).
 #[derive(Debug, Clone, Queryable)]
 struct CaseInfo {
     id: i64,
@@ -103,19 +106,14 @@ struct CaseInfo {
     industry: Option<String>,
     dimensions: String,
     lead_bureau: Option<String>,
-    enterprise_id: Option<i64>,
+    /// The credit code confirmed at dispatch, and its registry name.
     credit_code: Option<String>,
+    code_name: Option<String>,
+    /// The registry (name, credit code) of the intake match.
+    matched: Option<(String, String)>,
 }
 
-type MeasureFact = (
-    i64,
-    String,
-    Option<String>,
-    NaiveDate,
-    NaiveDate,
-    NaiveDateTime,
-);
-type RecordFact = (i64, String, String, NaiveDateTime);
+type MeasureFact = (String, Option<String>, NaiveDate, NaiveDate, NaiveDateTime);
 
 /// The legal basis of a measure: the pack rule its due date came from, else
 /// the pack's deadline rule for the case's dimension, else the dimension.
@@ -152,14 +150,15 @@ pub fn list(
     kind: ListKind,
     filter: &ListFilter,
 ) -> Result<Vec<ListEntry>, DbError> {
-    Ok(filter.apply(pack, &list_until(conn, pack, kind, None)?))
+    let all = list_until(conn, pack, kind, None)?;
+    Ok(filter.apply(pack, &all).into_iter().cloned().collect())
 }
 
 impl ListFilter {
-    /// The entries of a whole list that pass: district and industry by key,
-    /// name or code (an unknown one matches nothing), and the year the entry
-    /// dates from.
-    pub fn apply(&self, pack: &Pack, entries: &[ListEntry]) -> Vec<ListEntry> {
+    /// The positions of the entries of a whole list that pass: district and
+    /// industry by key, name or code (an unknown one matches nothing), and
+    /// the year the entry dates from.
+    pub fn positions(&self, pack: &Pack, entries: &[ListEntry]) -> Vec<usize> {
         let district = self
             .district
             .as_deref()
@@ -171,215 +170,257 @@ impl ListFilter {
         if matches!(district, Some(None)) || matches!(industry, Some(None)) {
             return Vec::new();
         }
-        entries
-            .iter()
-            .filter(|e| district.is_none_or(|d| e.district.as_deref() == d))
-            .filter(|e| industry.is_none_or(|i| e.industry.as_deref() == i))
-            .filter(|e| self.year.is_none_or(|y| e.since.year() == y))
-            .cloned()
+        (0..entries.len())
+            .filter(|&i| {
+                let e = &entries[i];
+                district.is_none_or(|d| e.district.as_deref() == d)
+                    && industry.is_none_or(|k| e.industry.as_deref() == k)
+                    && self.year.is_none_or(|y| e.since.year() == y)
+            })
+            .collect()
+    }
+
+    /// The entries that pass, as [`ListFilter::positions`] picks them.
+    pub fn apply<'a>(&self, pack: &Pack, entries: &'a [ListEntry]) -> Vec<&'a ListEntry> {
+        self.positions(pack, entries)
+            .into_iter()
+            .map(|i| &entries[i])
             .collect()
     }
 }
 
-/// The whole list as it stood just before `until` (UTC): only measures and
-/// records written before then count. `None` is now.
+/// The yellow and red lists come from the same measures and re-inspections;
+/// the exit list from the accepted exits.
+pub struct Lists {
+    pub yellow: Vec<ListEntry>,
+    pub red: Vec<ListEntry>,
+}
+
+/// One list as it stood just before `until` (UTC); `None` is now.
 pub fn list_until(
     conn: &mut DbConnection,
     pack: &Pack,
     kind: ListKind,
     until: Option<NaiveDateTime>,
 ) -> Result<Vec<ListEntry>, DbError> {
-    // No bound: a day no row reaches (four-digit, so SQLite's text
-    // timestamps compare right).
-    let until = until.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap().into());
-    let (measures, records): (Vec<MeasureFact>, Vec<RecordFact>) = match kind {
-        ListKind::Exit => (
-            Vec::new(),
-            case_records::table
-                .filter(case_records::kind.eq("exit"))
-                .filter(case_records::created_at.lt(until))
-                .select((
-                    case_records::case_id,
-                    case_records::kind,
-                    case_records::detail,
-                    case_records::created_at,
-                ))
-                .order(case_records::id.asc())
-                .load(conn)?,
-        ),
-        _ => (
-            case_measures::table
-                .filter(case_measures::measure.eq_any(["rectify", "close", "revoke_licence"]))
-                .filter(case_measures::created_at.lt(until))
-                .select((
-                    case_measures::case_id,
-                    case_measures::measure,
-                    case_measures::rule_key,
-                    case_measures::ordered_on,
-                    case_measures::due_on,
-                    case_measures::created_at,
-                ))
-                .load(conn)?,
-            case_records::table
-                .filter(case_records::kind.eq("reinspection"))
-                .filter(case_records::created_at.lt(until))
-                .select((
-                    case_records::case_id,
-                    case_records::kind,
-                    case_records::detail,
-                    case_records::created_at,
-                ))
-                .load(conn)?,
-        ),
-    };
-    let mut ids: Vec<i64> = measures
-        .iter()
-        .map(|m| m.0)
-        .chain(records.iter().map(|r| r.0))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut infos: HashMap<i64, CaseInfo> = HashMap::new();
-    for chunk in ids.chunks(5000) {
-        let rows: Vec<CaseInfo> = cases::table
-            .select((
-                cases::id,
-                cases::district,
-                cases::industry,
-                cases::dimensions,
-                cases::lead_bureau,
-                cases::enterprise_id,
-                cases::enterprise_credit_code,
-            ))
-            .filter(cases::id.eq_any(chunk.to_vec()))
-            .load(conn)?;
-        infos.extend(rows.into_iter().map(|c| (c.id, c)));
-    }
-    let names = enterprise_names(conn, infos.values())?;
+    Ok(match kind {
+        ListKind::Exit => exit_until(conn, pack, until)?,
+        ListKind::Yellow => yellow_red_until(conn, pack, until)?.yellow,
+        ListKind::Red => yellow_red_until(conn, pack, until)?.red,
+    })
+}
 
-    let mut out = Vec::new();
-    match kind {
-        ListKind::Exit => {
-            for (case_id, _, detail, at) in records {
-                let Some(info) = infos.get(&case_id) else {
-                    continue;
-                };
-                let day = local_day(at);
-                let v: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
-                let Some(mut e) = entry(pack, info, &names, kind, day, "exit_accepted", None, None)
-                else {
-                    continue;
-                };
-                e.equipment = v["equipment"].as_str().map(str::to_string);
-                e.capacity = v["capacity"].as_f64();
-                e.unit = v["unit"].as_str().map(str::to_string);
-                out.push(e);
-            }
-        }
-        _ => {
-            // Events of each case in the order they were recorded.
-            let mut events: HashMap<i64, Vec<(NaiveDateTime, Event, Option<String>)>> =
-                HashMap::new();
-            for (case_id, measure, rule, on, due_on, at) in measures {
-                events.entry(case_id).or_default().push((
-                    at,
-                    Event::Ordered {
-                        measure,
-                        on,
-                        due_on,
-                    },
-                    rule,
-                ));
-            }
-            for (case_id, _, detail, at) in records {
-                let v: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
-                let on = v["inspected_on"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or_else(|| local_day(at));
-                let passed = v["passed"].as_bool().unwrap_or(false);
-                events.entry(case_id).or_default().push((
-                    at,
-                    Event::Reinspected { passed, on },
-                    None,
-                ));
-            }
-            for (case_id, mut evs) in events {
-                let Some(info) = infos.get(&case_id) else {
-                    continue;
-                };
-                evs.sort_by_key(|e| e.0);
-                let seq: Vec<Event> = evs.iter().map(|e| e.1.clone()).collect();
-                let Some(s) = lists::standing(&seq) else {
-                    continue;
-                };
-                if s.list != kind {
-                    continue;
-                }
-                let rule = evs.iter().rev().find_map(|(_, ev, rule)| match ev {
-                    Event::Ordered { measure, .. } if *measure == s.measure => rule.clone(),
-                    _ => None,
-                });
-                if let Some(e) = entry(
-                    pack,
-                    info,
-                    &names,
-                    kind,
-                    s.since,
-                    &s.measure,
-                    s.due_on,
-                    rule.as_deref(),
-                ) {
-                    out.push(e);
-                }
-            }
-        }
+/// A bound no row reaches when none is given (four-digit year, so SQLite's
+/// text timestamps compare right).
+fn bound(until: Option<NaiveDateTime>) -> NaiveDateTime {
+    until.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap().into())
+}
+
+/// The columns of [`CaseInfo`], for a query joined to `cases`, the intake
+/// match (`enterprises`) and the registry row of the confirmed code.
+macro_rules! case_info_columns {
+    ($by_code:ident) => {
+        (
+            cases::id,
+            cases::district,
+            cases::industry,
+            cases::dimensions,
+            cases::lead_bureau,
+            cases::enterprise_credit_code,
+            $by_code.field(enterprises::name).nullable(),
+            (enterprises::name, enterprises::credit_code).nullable(),
+        )
+    };
+}
+
+/// The exit list as it stood just before `until`.
+pub fn exit_until(
+    conn: &mut DbConnection,
+    pack: &Pack,
+    until: Option<NaiveDateTime>,
+) -> Result<Vec<ListEntry>, DbError> {
+    let by_code = diesel::alias!(enterprises as by_code);
+    let rows: Vec<(String, NaiveDateTime, CaseInfo)> = case_records::table
+        .inner_join(cases::table.left_join(enterprises::table))
+        .left_join(
+            by_code.on(by_code
+                .field(enterprises::credit_code)
+                .nullable()
+                .eq(cases::enterprise_credit_code)),
+        )
+        .filter(case_records::kind.eq("exit"))
+        .filter(case_records::created_at.lt(bound(until)))
+        .select((
+            case_records::detail,
+            case_records::created_at,
+            case_info_columns!(by_code),
+        ))
+        .order(case_records::id.asc())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (detail, at, info) in rows {
+        let day = local_day(at);
+        let Some(mut e) = entry(
+            pack,
+            &info,
+            ListKind::Exit,
+            day,
+            "exit_accepted",
+            None,
+            None,
+        ) else {
+            continue;
+        };
+        let v: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+        e.equipment = v["equipment"].as_str().map(str::to_string);
+        e.capacity = v["capacity"].as_f64();
+        e.unit = v["unit"].as_str().map(str::to_string);
+        out.push(e);
     }
     out.sort_by_key(|e| (e.since, e.case_id));
     Ok(out)
 }
 
-type Names = (HashMap<i64, (String, String)>, HashMap<String, String>);
-
-/// Registry names by enterprise id and by credit code, for cases linked
-/// either way (intake matching sets the id, dispatch sets the code).
-fn enterprise_names<'a>(
+/// The yellow and red lists as they stood just before `until`: only
+/// measures and records written before then count.
+pub fn yellow_red_until(
     conn: &mut DbConnection,
-    infos: impl Iterator<Item = &'a CaseInfo>,
-) -> Result<Names, DbError> {
-    let (mut ids, mut codes) = (Vec::new(), Vec::new());
-    for i in infos {
-        if let Some(id) = i.enterprise_id {
-            ids.push(id);
+    pack: &Pack,
+    until: Option<NaiveDateTime>,
+) -> Result<Lists, DbError> {
+    let until = bound(until);
+    let by_code = diesel::alias!(enterprises as by_code);
+    let measures: Vec<(MeasureFact, CaseInfo)> = case_measures::table
+        .inner_join(cases::table.left_join(enterprises::table))
+        .left_join(
+            by_code.on(by_code
+                .field(enterprises::credit_code)
+                .nullable()
+                .eq(cases::enterprise_credit_code)),
+        )
+        .filter(case_measures::measure.eq_any(lists::LISTING_MEASURES))
+        .filter(case_measures::created_at.lt(until))
+        .select((
+            (
+                case_measures::measure,
+                case_measures::rule_key,
+                case_measures::ordered_on,
+                case_measures::due_on,
+                case_measures::created_at,
+            ),
+            case_info_columns!(by_code),
+        ))
+        .load(conn)?;
+    // A re-inspection matters only for a case with one of those measures,
+    // whose routing the measure row already brought.
+    let records: Vec<(i64, String, NaiveDateTime)> = case_records::table
+        .filter(case_records::kind.eq("reinspection"))
+        .filter(case_records::created_at.lt(until))
+        .select((
+            case_records::case_id,
+            case_records::detail,
+            case_records::created_at,
+        ))
+        .load(conn)?;
+
+    // Events of each case in the order they were recorded.
+    type Timed = (NaiveDateTime, Event, Option<String>);
+    let mut cases: HashMap<i64, (CaseInfo, Vec<Timed>)> = HashMap::new();
+    for ((measure, rule, on, due_on, at), info) in measures {
+        let ev = Event::Ordered {
+            measure,
+            on,
+            due_on,
+        };
+        cases
+            .entry(info.id)
+            .or_insert_with(|| (info, Vec::new()))
+            .1
+            .push((at, ev, rule));
+    }
+    for (case_id, detail, at) in records {
+        let Some((_, evs)) = cases.get_mut(&case_id) else {
+            continue;
+        };
+        evs.push((at, reinspection(&detail, at), None));
+    }
+    let mut out = Lists {
+        yellow: Vec::new(),
+        red: Vec::new(),
+    };
+    for (info, mut evs) in cases.into_values() {
+        evs.sort_by_key(|e| e.0);
+        let seq: Vec<Event> = evs.iter().map(|e| e.1.clone()).collect();
+        let Some(s) = lists::standing(&seq) else {
+            continue;
+        };
+        let rule = evs.iter().rev().find_map(|(_, ev, rule)| match ev {
+            Event::Ordered { measure, .. } if *measure == s.measure => rule.clone(),
+            _ => None,
+        });
+        let Some(e) = entry(
+            pack,
+            &info,
+            s.list,
+            s.since,
+            &s.measure,
+            s.due_on,
+            rule.as_deref(),
+        ) else {
+            continue;
+        };
+        match s.list {
+            ListKind::Yellow => out.yellow.push(e),
+            ListKind::Red => out.red.push(e),
+            ListKind::Exit => {}
         }
-        if let Some(c) = &i.credit_code {
-            codes.push(c.clone());
-        }
     }
-    let mut by_id = HashMap::new();
-    for chunk in ids.chunks(5000) {
-        let rows: Vec<(i64, String, String)> = enterprises::table
-            .filter(enterprises::id.eq_any(chunk.to_vec()))
-            .select((enterprises::id, enterprises::name, enterprises::credit_code))
-            .load(conn)?;
-        by_id.extend(rows.into_iter().map(|(id, n, c)| (id, (n, c))));
-    }
-    let mut by_code = HashMap::new();
-    for chunk in codes.chunks(5000) {
-        let rows: Vec<(String, String)> = enterprises::table
-            .filter(enterprises::credit_code.eq_any(chunk.to_vec()))
-            .select((enterprises::credit_code, enterprises::name))
-            .load(conn)?;
-        by_code.extend(rows);
-    }
-    Ok((by_id, by_code))
+    out.yellow.sort_by_key(|e| (e.since, e.case_id));
+    out.red.sort_by_key(|e| (e.since, e.case_id));
+    Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A re-inspection record as a list event: its detail holds `passed` and
+/// `inspected_on` (the day it was written, China time, when missing).
+fn reinspection(detail: &str, at: NaiveDateTime) -> Event {
+    let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+    let on = v["inspected_on"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| local_day(at));
+    let passed = v["passed"].as_bool().unwrap_or(false);
+    Event::Reinspected { passed, on }
+}
+
+/// Where one case stands on the yellow or red list, from its own measures
+/// and records (the case page), by the same rule as the public lists.
+pub fn case_standing(measures: &[MeasureRow], records: &[RecordRow]) -> Option<lists::Standing> {
+    let mut evs: Vec<(NaiveDateTime, Event)> = measures
+        .iter()
+        .filter(|m| lists::LISTING_MEASURES.contains(&m.measure.as_str()))
+        .map(|m| {
+            let ev = Event::Ordered {
+                measure: m.measure.clone(),
+                on: m.ordered_on,
+                due_on: m.due_on,
+            };
+            (m.created_at, ev)
+        })
+        .collect();
+    evs.extend(
+        records
+            .iter()
+            .filter(|r| r.kind == "reinspection")
+            .map(|r| (r.created_at, reinspection(&r.detail, r.created_at))),
+    );
+    evs.sort_by_key(|e| e.0);
+    let seq: Vec<Event> = evs.into_iter().map(|e| e.1).collect();
+    lists::standing(&seq)
+}
+
 fn entry(
     pack: &Pack,
     info: &CaseInfo,
-    names: &Names,
     kind: ListKind,
     since: NaiveDate,
     measure: &str,
@@ -389,17 +430,11 @@ fn entry(
     // The confirmed credit code wins over the intake match; a case with no
     // registry enterprise and no code is not listed (a tip's own wording of
     // a name is the reporter's, not a finding).
-    let (name, code) = match (&info.credit_code, info.enterprise_id) {
-        (Some(c), _) if names.1.contains_key(c) => (names.1[c].clone(), Some(c.clone())),
-        (_, Some(id)) if names.0.contains_key(&id) => {
-            let (n, c) = &names.0[&id];
-            (
-                n.clone(),
-                Some(info.credit_code.clone().unwrap_or(c.clone())),
-            )
-        }
-        (Some(c), _) => (format!("统一社会信用代码 {c}"), Some(c.clone())),
-        _ => return None,
+    let (name, code) = match (&info.credit_code, &info.code_name, &info.matched) {
+        (Some(c), Some(n), _) => (n.clone(), Some(c.clone())),
+        (c, _, Some((n, matched))) => (n.clone(), Some(c.clone().unwrap_or(matched.clone()))),
+        (Some(c), None, None) => (format!("统一社会信用代码 {c}"), Some(c.clone())),
+        (None, _, None) => return None,
     };
     let dims = split(&info.dimensions);
     Some(ListEntry {

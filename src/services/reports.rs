@@ -14,7 +14,6 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, DbError};
 use crate::domain::case_state::CaseStatus;
-use crate::domain::lists::ListKind;
 use crate::jurisdiction::Pack;
 use crate::services::lists;
 use crate::services::workflow::local_day;
@@ -362,8 +361,9 @@ pub fn build(
 
     // Enterprises on the lists at the end of the period: their standing
     // then, not now, so a past period's report does not change later.
-    for (kind, yellow) in [(ListKind::Yellow, true), (ListKind::Red, false)] {
-        for e in lists::list_until(conn, pack, kind, Some(end))? {
+    let standing = lists::yellow_red_until(conn, pack, Some(end))?;
+    for (entries, yellow) in [(standing.yellow, true), (standing.red, false)] {
+        for e in entries {
             if let Some(c) = cases_by_id.get(&e.case_id) {
                 both(&c.district, &c.bureau, &mut |a| {
                     if yellow {
