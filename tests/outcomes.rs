@@ -269,6 +269,69 @@ fn walk() -> Walk {
         .json();
     let rec = &ex["records"][0];
     assert_eq!(rec["credit_code"], CODE);
+    // Staff narrow the records; a wrong filter is a 400 that says which.
+    let count = |q: &str| {
+        let res = w.app.send(
+            "GET",
+            &format!("/api/v1/punishments{q}"),
+            Some(&w.cookie),
+            None,
+            None,
+        );
+        assert_eq!(res.status, 200, "{q}: {}", res.body);
+        res.json()["count"].as_i64().unwrap()
+    };
+    assert_eq!(count(&format!("?case_id={id}")), 1);
+    assert_eq!(count(&format!("?case_id={}", id + 1)), 0);
+    assert_eq!(count(&format!("?credit_code={}", CODE.to_lowercase())), 1);
+    assert_eq!(count("?status=active"), 1);
+    assert_eq!(count("?status=proposed"), 0);
+    assert_eq!(count(&format!("?changed_since={}", today())), 1);
+    assert_eq!(
+        count(&format!("?changed_since={}", today() + Duration::days(1))),
+        0
+    );
+    for (q, field) in [
+        ("?status=deleted", "status"),
+        ("?credit_code=123", "credit_code"),
+        ("?changed_since=2026-13-01", "changed_since"),
+        ("?format=xml", "format"),
+    ] {
+        let res = w.app.send(
+            "GET",
+            &format!("/api/v1/punishments{q}"),
+            Some(&w.cookie),
+            None,
+            None,
+        );
+        assert_eq!(res.status, 400, "{q}: {}", res.body);
+        // One reason in Chinese, with the English in brackets.
+        let reasons = res.json()["fields"][field][0]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            reasons.chars().next().is_some_and(|c| c > '\u{4e00}') && reasons.ends_with(')'),
+            "{q}: {reasons}"
+        );
+    }
+    // An incremental export: only what changed since the day asked for.
+    let since = |d: chrono::NaiveDate| {
+        w.app
+            .send(
+                "GET",
+                &format!("/api/v1/punishments/export?changed_since={d}"),
+                Some(&w.cookie),
+                None,
+                None,
+            )
+            .json()["records"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(since(today()), 1);
+    assert_eq!(since(today() + Duration::days(1)), 0);
     assert_eq!(rec["measure_names"][1], "土地供应");
     assert_eq!(rec["status"], "active");
 

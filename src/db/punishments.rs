@@ -63,10 +63,29 @@ pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<PunishmentRow
     punishments::table.find(id).first(conn).optional()
 }
 
-pub fn all(conn: &mut DbConnection, status: Option<&str>) -> QueryResult<Vec<PunishmentRow>> {
+/// Which records to read; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct PunishmentFilter {
+    pub status: Option<String>,
+    pub case_id: Option<i64>,
+    pub credit_code: Option<String>,
+    /// Records changed at or after this instant (an incremental export).
+    pub changed_since: Option<NaiveDateTime>,
+}
+
+pub fn all(conn: &mut DbConnection, f: &PunishmentFilter) -> QueryResult<Vec<PunishmentRow>> {
     let mut q = punishments::table.into_boxed();
-    if let Some(s) = status {
-        q = q.filter(punishments::status.eq(s.to_string()));
+    if let Some(s) = &f.status {
+        q = q.filter(punishments::status.eq(s.clone()));
+    }
+    if let Some(id) = f.case_id {
+        q = q.filter(punishments::case_id.eq(id));
+    }
+    if let Some(c) = &f.credit_code {
+        q = q.filter(punishments::credit_code.eq(c.clone()));
+    }
+    if let Some(t) = f.changed_since {
+        q = q.filter(punishments::updated_at.ge(t));
     }
     q.order(punishments::id.asc()).load(conn)
 }

@@ -61,6 +61,19 @@ impl ApiError {
         }
     }
 
+    /// Query parameters that parse but say something impossible, per field.
+    pub fn bad_request(fields: FieldErrors) -> ApiError {
+        ApiError {
+            fields,
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                "查询参数有误",
+                "The query string is not valid",
+            )
+        }
+    }
+
     pub fn malformed() -> ApiError {
         ApiError::new(
             StatusCode::BAD_REQUEST,

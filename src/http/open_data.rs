@@ -7,6 +7,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::errors::ApiError;
+#[allow(unused_imports)] // named by the OpenAPI attribute
+use super::openapi::ErrorBody;
 use super::public::html;
 use crate::domain::lists::{ListKind, csv_document};
 use crate::services::ServiceError;
@@ -19,15 +21,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lists/{kind}", web::get().to(page));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// District: pack key, Chinese name or division code (unknown: no entries).
     district: Option<String>,
+    /// Industry: pack key or Chinese name (unknown: no entries).
     industry: Option<String>,
+    /// The year an entry dates from.
     year: Option<i32>,
+    /// `json` (default) or `csv` (UTF-8 with a BOM, the whole filtered list).
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
     /// 1-based; with `per_page`, one page of the list (JSON and pages).
+    #[param(minimum = 0)]
     page: Option<usize>,
+    /// Entries per page, at most 1,000.
+    #[param(minimum = 0)]
     per_page: Option<usize>,
 }
 
@@ -66,6 +77,23 @@ async fn load(state: &AppState, kind: ListKind, f: ListFilter) -> Result<Selecti
         .await?)
 }
 
+/// A published list: 黄牌 (yellow), 红牌 (red) or the yearly exit list.
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/lists/{kind}",
+    tag = "open data",
+    params(
+        ("kind" = ListKind, Path, description = "yellow, red or exit"),
+        ListQuery,
+    ),
+    responses(
+        (status = 200, description = "the filtered list (the whole list unless a page is asked for)",
+            content((ListBody = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "a query key or value the route does not take", body = ErrorBody),
+        (status = 404, description = "no such list or format", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
 pub async fn api(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -110,14 +138,17 @@ pub async fn api(
 
 /// The JSON answer, serialised straight from the entries (a `json!` value
 /// would copy 10,000 entries into a tree first).
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ListBody<'a> {
     pub list: ListKind,
     pub title: &'static str,
+    /// Entries of the filtered list, on every page.
     pub total: usize,
+    /// Entries in this answer.
     pub count: usize,
     pub page: Option<usize>,
     pub per_page: Option<usize>,
+    #[schema(value_type = Vec<ListEntry>)]
     pub entries: &'a [&'a ListEntry],
 }
 

@@ -178,9 +178,10 @@ impl Modify for RelayKey {
     info(
         title = "tipline",
         description = "举报落后产能 · tips about obsolete and illegal industrial capacity: \
-                       the public tip API and the relay API for the 12345 hotline and \
-                       upper-level platforms (docs/relay.md). Times are UTC without an offset \
-                       unless a field says otherwise."
+                       the public tip API, the published lists (docs/outcomes.md) and the \
+                       relay API for the 12345 hotline and upper-level platforms \
+                       (docs/relay.md). Times are UTC without an offset unless a field \
+                       says otherwise."
     ),
     paths(
         create_tip,
@@ -189,17 +190,21 @@ impl Modify for RelayKey {
         super::relay::create_tip,
         super::relay::create_batch,
         super::relay::get_tip,
+        super::open_data::api,
     ),
     components(schemas(
         ErrorBody, TipRequest, TipCreated, LookupRequest, MessageRequest, MessageAccepted,
         Progress, ProgressUpdate, ProgressMessage, TipStatus, Channel, TicketInput,
         TicketAnswer, TicketView, TicketUpdate,
         super::relay::BatchRequest, super::relay::BatchItem, super::relay::BatchReply,
+        super::open_data::ListBody, crate::services::lists::ListEntry,
+        crate::domain::lists::ListKind,
     )),
     modifiers(&RelayKey),
     tags(
         (name = "public", description = "anonymous reporters"),
         (name = "relay", description = "12345 hotline and upper-level platforms"),
+        (name = "open data", description = "the published yellow, red and exit lists"),
     )
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@ use super::body;
 use super::errors::ApiError;
 use crate::auth::Staff;
 use crate::db::punishments as pdb;
+use crate::domain::errors::FieldErrors;
 use crate::services::ServiceError;
 use crate::services::punishment::{self, ApplyBody, PunishmentError, RejectBody, RepairBody};
 use crate::services::workflow;
@@ -23,19 +24,86 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     status: Option<String>,
+    case_id: Option<i64>,
+    credit_code: Option<String>,
+    /// `YYYY-MM-DD` (China time): records changed on or after that day.
+    changed_since: Option<String>,
     format: Option<String>,
 }
 
-/// Every record, for all staff (the dispatcher's queue shows the proposals).
+impl ListQuery {
+    /// The filter asked for, or every field that is wrong, in both languages.
+    fn filter(&self) -> Result<pdb::PunishmentFilter, ApiError> {
+        let mut errors = FieldErrors::default();
+        let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let status = blank(&self.status);
+        if let Some(s) = &status
+            && !punishment::STATUSES.contains(&s.as_str())
+        {
+            errors.add(
+                "status",
+                "状态应为 proposed、active、repaired、expired 或 rejected",
+                "status must be proposed, active, repaired, expired or rejected",
+            );
+        }
+        let credit_code = blank(&self.credit_code).map(|c| c.trim().to_uppercase());
+        if credit_code
+            .as_ref()
+            .is_some_and(|c| c.chars().count() != 18)
+        {
+            errors.add(
+                "credit_code",
+                "统一社会信用代码应为18位",
+                "a credit code has 18 characters",
+            );
+        }
+        let changed_since = match blank(&self.changed_since) {
+            None => None,
+            Some(d) => match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+                // The day starts at 00:00 China time, 16:00 UTC the day before.
+                Ok(day) => day
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t - chrono::Duration::hours(8)),
+                Err(_) => {
+                    errors.add(
+                        "changed_since",
+                        "日期格式应为 YYYY-MM-DD",
+                        "date as YYYY-MM-DD",
+                    );
+                    None
+                }
+            },
+        };
+        if !matches!(self.format.as_deref(), None | Some("json") | Some("csv")) {
+            errors.add(
+                "format",
+                "格式应为 json 或 csv",
+                "format must be json or csv",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::bad_request(errors));
+        }
+        Ok(pdb::PunishmentFilter {
+            status,
+            case_id: self.case_id,
+            credit_code,
+            changed_since,
+        })
+    }
+}
+
+/// The records, for all staff (the dispatcher's queue links to the
+/// proposals): `status`, `case_id`, `credit_code`, `changed_since` narrow.
 pub async fn list(
     state: web::Data<AppState>,
     _staff: Staff,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let status = q.status.clone();
+    let f = q.filter()?;
     let rows = state
         .db
-        .read(move |conn| -> Result<_, ServiceError> { Ok(pdb::all(conn, status.as_deref())?) })
+        .read(move |conn| -> Result<_, ServiceError> { Ok(pdb::all(conn, &f)?) })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -43,7 +111,8 @@ pub async fn list(
 }
 
 /// The export for the national credit-sharing platform (JSON or CSV, the
-/// same fields; docs/outcomes.md).
+/// same fields; docs/outcomes.md): applied records only, narrowed like the
+/// list (`changed_since` for an incremental export).
 pub async fn export(
     state: web::Data<AppState>,
     staff: Staff,
@@ -53,9 +122,10 @@ pub async fn export(
     if !matches!(staff.role, Role::Admin | Role::Dispatcher) {
         return Err(ApiError::forbidden());
     }
+    let f = q.filter()?;
     let rows = state
         .db
-        .read(move |conn| -> Result<_, ServiceError> { Ok(pdb::all(conn, None)?) })
+        .read(move |conn| -> Result<_, ServiceError> { Ok(pdb::all(conn, &f)?) })
         .await?;
     let records = punishment::export(&state.pack, &rows);
     Ok(match q.format.as_deref() {

@@ -372,8 +372,6 @@ fn status_label(s: &str) -> &'static str {
     }
 }
 
-const PUNISHMENT_STATUSES: [&str; 5] = ["proposed", "active", "repaired", "expired", "rejected"];
-
 async fn render_punishments(
     state: &AppState,
     staff: &Staff,
@@ -384,7 +382,13 @@ async fn render_punishments(
     let s = Some(status.clone()).filter(|s| !s.is_empty());
     let Ok(rows) = state
         .db
-        .read(move |conn| pdb::all(conn, s.as_deref()).map_err(crate::db::DbError::from))
+        .read(move |conn| {
+            let f = pdb::PunishmentFilter {
+                status: s,
+                ..Default::default()
+            };
+            pdb::all(conn, &f).map_err(crate::db::DbError::from)
+        })
         .await
     else {
         return error_page(StatusCode::SERVICE_UNAVAILABLE);
@@ -399,11 +403,15 @@ async fn render_punishments(
         label: "全部 All".into(),
         selected: status.is_empty(),
     }];
-    tabs.extend(PUNISHMENT_STATUSES.iter().map(|s| Choice {
-        key: s.to_string(),
-        label: status_label(s).to_string(),
-        selected: *s == status,
-    }));
+    tabs.extend(
+        crate::services::punishment::STATUSES
+            .iter()
+            .map(|s| Choice {
+                key: s.to_string(),
+                label: status_label(s).to_string(),
+                selected: *s == status,
+            }),
+    );
     html(
         code,
         &PunishmentsPage {
@@ -448,7 +456,7 @@ async fn punishments_page(
         .into_owned()
         .collect();
     let status = body::field(&pairs, "status")
-        .filter(|s| PUNISHMENT_STATUSES.contains(&s.as_str()))
+        .filter(|s| crate::services::punishment::STATUSES.contains(&s.as_str()))
         .unwrap_or_default();
     render_punishments(&state, &staff, status, StatusCode::OK, None).await
 }

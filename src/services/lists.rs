@@ -25,7 +25,7 @@ pub struct ListFilter {
 }
 
 /// One public entry. Exit fields are set on the exit list only.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ListEntry {
     pub list: ListKind,
     pub enterprise_name: String,

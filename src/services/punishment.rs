@@ -17,6 +17,10 @@ use crate::jurisdiction::Pack;
 use crate::services::lists::legal_basis;
 use crate::services::workflow::local_day;
 
+/// The states of a record: `proposed` → `active` → `repaired` | `expired`,
+/// or `proposed` → `rejected`.
+pub const STATUSES: [&str; 5] = ["proposed", "active", "repaired", "expired", "rejected"];
+
 #[derive(Debug, thiserror::Error)]
 pub enum PunishmentError {
     #[error("not found")]
