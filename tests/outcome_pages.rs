@@ -395,6 +395,64 @@ fn public_lists_page_through_entries() {
     assert!(html.body.contains("page=1"), "a previous link");
 }
 
+/// The page's form sends every field, blank or not: blanks mean "any", a
+/// wrong year is explained on the page, and the API says which field.
+#[test]
+fn list_queries_from_a_form_and_their_mistakes() {
+    let app = TestApp::spawn();
+    yellow_case(&app, 1);
+    let year = local_day(tipline::db::now()).format("%Y").to_string();
+    let wide: String = year
+        .chars()
+        .map(|c| char::from_u32('０' as u32 + c.to_digit(10).unwrap()).unwrap())
+        .collect();
+    for q in [
+        "?district=&industry=&year=".to_string(),
+        format!("?district=&industry=steel&year={year}"),
+        format!("?year={}", form(&[("y", &wide)]).trim_start_matches("y=")),
+        "?district=&utm_source=weixin".to_string(),
+    ] {
+        let page = app.get(&format!("/lists/yellow{q}"));
+        assert_eq!(page.status, 200, "{q}: {}", page.body);
+        assert!(page.body.contains("共 1 条"), "{q}");
+        let api = app.get(&format!(
+            "/api/v1/public/lists/yellow{}",
+            q.replace("&utm_source=weixin", "")
+        ));
+        assert_eq!(api.status, 200, "{q}: {}", api.body);
+        assert_eq!(api.json()["total"], 1, "{q}");
+    }
+    // A wrong year: the page says why, as a page, and lists nothing.
+    let page = app.get("/lists/yellow?district=&year=abc");
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("年度应为四位数字"), "{}", page.body);
+    assert!(page.body.contains("value=\"abc\""), "what was typed stays");
+    assert!(page.body.contains("<form"));
+    let api = app.get("/api/v1/public/lists/yellow?year=abc");
+    assert_eq!(api.status, 400);
+    assert!(
+        api.json()["fields"]["year"][0]
+            .as_str()
+            .unwrap()
+            .contains("four digits")
+    );
+    let api = app.get("/api/v1/public/lists/yellow?format=xml");
+    assert_eq!(api.status, 400);
+    assert!(api.json()["fields"]["format"].is_array());
+    // The API refuses keys it does not know; an unknown list is a page.
+    assert_eq!(
+        app.get("/api/v1/public/lists/yellow?utm_source=x").status,
+        400
+    );
+    let missing = app.get("/lists/purple");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("页面不存在"));
+    // Injected HTML in a filter comes back as text.
+    let page = app.get("/lists/yellow?district=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("<script>alert(1)"));
+}
+
 #[test]
 fn remembered_lists_follow_every_change() {
     use tipline::services::lists::{ListFilter, list};

@@ -10,6 +10,7 @@ use super::errors::ApiError;
 #[allow(unused_imports)] // named by the OpenAPI attribute
 use super::openapi::ErrorBody;
 use super::public::html;
+use crate::domain::errors::FieldErrors;
 use crate::domain::lists::{ListKind, csv_document};
 use crate::services::ServiceError;
 use crate::services::list_cache::Selection;
@@ -21,6 +22,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lists/{kind}", web::get().to(page));
 }
 
+/// The query of a list, as sent. Every value is text, so that a blank
+/// field of the page's form (`year=`) means "any" and a wrong one gets a
+/// reason per field instead of a generic parse error.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -29,17 +33,18 @@ pub struct ListQuery {
     district: Option<String>,
     /// Industry: pack key or Chinese name (unknown: no entries).
     industry: Option<String>,
-    /// The year an entry dates from.
-    year: Option<i32>,
+    /// The year an entry dates from (four digits; full-width digits too).
+    #[param(value_type = Option<i32>)]
+    year: Option<String>,
     /// `json` (default) or `csv` (UTF-8 with a BOM, the whole filtered list).
     #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
     /// 1-based; with `per_page`, one page of the list (JSON and pages).
-    #[param(minimum = 0)]
-    page: Option<usize>,
+    #[param(value_type = Option<u32>)]
+    page: Option<String>,
     /// Entries per page, at most 1,000.
-    #[param(minimum = 0)]
-    per_page: Option<usize>,
+    #[param(value_type = Option<u32>)]
+    per_page: Option<String>,
 }
 
 /// Entries per page of the HTML list (a phone on a slow line), and the most
@@ -47,7 +52,15 @@ pub struct ListQuery {
 const PAGE_SIZE: usize = 100;
 const MAX_PER_PAGE: usize = 1000;
 
-impl ListQuery {
+/// A list query that makes sense.
+struct Asked {
+    filter: ListFilter,
+    csv: bool,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+impl Asked {
     /// The page asked for: the whole list when neither is given (JSON).
     fn window(&self, default: Option<usize>) -> Option<(usize, usize)> {
         let per = self.per_page.or(default);
@@ -58,14 +71,72 @@ impl ListQuery {
         };
         Some((self.page.unwrap_or(1).max(1), per))
     }
+}
 
-    fn filter(&self) -> ListFilter {
-        let keep = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-        ListFilter {
-            district: keep(&self.district),
-            industry: keep(&self.industry),
-            year: self.year,
+/// A value with full-width digits (一个中文输入法的 ２０２６) made ASCII and
+/// blanks made absent.
+fn given(v: &Option<String>) -> Option<String> {
+    let v = v.as_deref()?.trim();
+    let ascii: String = v
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect();
+    (!ascii.is_empty()).then_some(ascii)
+}
+
+impl ListQuery {
+    fn parse(&self) -> Result<Asked, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let year = given(&self.year).and_then(|y| match y.parse::<i32>() {
+            Ok(y) if (1900..=2999).contains(&y) => Some(y),
+            _ => {
+                errors.add(
+                    "year",
+                    "年度应为四位数字，如 2026",
+                    "year as four digits, e.g. 2026",
+                );
+                None
+            }
+        });
+        let mut number = |field: &str, v: &Option<String>| {
+            given(v).and_then(|n| match n.parse::<usize>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.add(field, "应为正整数", "a whole number");
+                    None
+                }
+            })
+        };
+        let page = number("page", &self.page);
+        let per_page = number("per_page", &self.per_page);
+        let csv = match given(&self.format).as_deref() {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(_) => {
+                errors.add(
+                    "format",
+                    "格式应为 json 或 csv",
+                    "format must be json or csv",
+                );
+                false
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
         }
+        Ok(Asked {
+            filter: ListFilter {
+                district: given(&self.district),
+                industry: given(&self.industry),
+                year,
+            },
+            csv,
+            page,
+            per_page,
+        })
     }
 }
 
@@ -100,40 +171,36 @@ pub async fn api(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = ListKind::parse(&path).ok_or_else(ApiError::not_found)?;
-    let selected = load(&state, kind, query.filter()).await?;
-    match query.format.as_deref() {
-        Some("csv") => {
-            let rows: Vec<Vec<String>> = selected
-                .entries()
-                .into_iter()
-                .map(ListEntry::csv_row)
-                .collect();
-            Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((
-                    "Content-Disposition",
-                    format!("attachment; filename=\"{}-list.csv\"", kind.as_str()),
-                ))
-                .body(csv_document(&CSV_HEADER, &rows)))
-        }
-        None | Some("json") => {
-            let total = selected.len();
-            let (page, per_page, entries) = match query.window(None) {
-                Some((page, per)) => (Some(page), Some(per), selected.page(page, per)),
-                None => (None, None, selected.entries()),
-            };
-            Ok(HttpResponse::Ok().json(ListBody {
-                list: kind,
-                title: kind.label_zh(),
-                total,
-                count: entries.len(),
-                page,
-                per_page,
-                entries: &entries,
-            }))
-        }
-        Some(_) => Err(ApiError::not_found()),
+    let asked = query.parse().map_err(ApiError::bad_request)?;
+    let selected = load(&state, kind, asked.filter.clone()).await?;
+    if asked.csv {
+        let rows: Vec<Vec<String>> = selected
+            .entries()
+            .into_iter()
+            .map(ListEntry::csv_row)
+            .collect();
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{}-list.csv\"", kind.as_str()),
+            ))
+            .body(csv_document(&CSV_HEADER, &rows)));
     }
+    let total = selected.len();
+    let (page, per_page, entries) = match asked.window(None) {
+        Some((page, per)) => (Some(page), Some(per), selected.page(page, per)),
+        None => (None, None, selected.entries()),
+    };
+    Ok(HttpResponse::Ok().json(ListBody {
+        list: kind,
+        title: kind.label_zh(),
+        total,
+        count: entries.len(),
+        page,
+        per_page,
+        entries: &entries,
+    }))
 }
 
 /// The JSON answer, serialised straight from the entries (a `json!` value
@@ -157,6 +224,8 @@ pub struct ListBody<'a> {
 struct ListPage<'a> {
     kind: &'static str,
     title: &'static str,
+    /// Why the query was refused, one line per field (the page is a 400).
+    errors: Vec<String>,
     entries: Vec<&'a ListEntry>,
     total: usize,
     district: String,
@@ -169,58 +238,119 @@ struct ListPage<'a> {
 }
 
 /// The link to another page of the same filtered list.
-fn page_link(kind: &str, q: &ListQuery, page: usize) -> String {
+fn page_link(kind: &str, f: &ListFilter, per: Option<usize>, page: usize) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [("district", &q.district), ("industry", &q.industry)] {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+    for (k, v) in [("district", &f.district), ("industry", &f.industry)] {
+        if let Some(v) = v {
             s.append_pair(k, v);
         }
     }
-    if let Some(y) = q.year {
+    if let Some(y) = f.year {
         s.append_pair("year", &y.to_string());
+    }
+    if let Some(per) = per {
+        s.append_pair("per_page", &per.to_string());
     }
     s.append_pair("page", &page.to_string());
     format!("/lists/{kind}?{}", s.finish())
 }
 
+/// The page's query from its form: keys it does not know (a shared link's
+/// tracking tags) are ignored rather than refused, unlike the API.
+fn page_query(query_string: &str) -> ListQuery {
+    let mut q = ListQuery {
+        district: None,
+        industry: None,
+        year: None,
+        format: None,
+        page: None,
+        per_page: None,
+    };
+    for (k, v) in form_urlencoded::parse(query_string.as_bytes()) {
+        let slot = match k.as_ref() {
+            "district" => &mut q.district,
+            "industry" => &mut q.industry,
+            "year" => &mut q.year,
+            "page" => &mut q.page,
+            "per_page" => &mut q.per_page,
+            _ => continue,
+        };
+        *slot = Some(v.into_owned());
+    }
+    q
+}
+
 pub async fn page(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let kind = ListKind::parse(&path).ok_or_else(ApiError::not_found)?;
-    let selected = load(&state, kind, query.filter()).await?;
-    let total = selected.len();
-    let (page, per) = query.window(Some(PAGE_SIZE)).unwrap_or((1, PAGE_SIZE));
-    let entries = selected.page(page, per);
+    req: actix_web::HttpRequest,
+) -> HttpResponse {
+    let Some(kind) = ListKind::parse(&path) else {
+        return super::public::error_page(StatusCode::NOT_FOUND);
+    };
+    let query = page_query(req.query_string());
+    let (asked, errors) = match query.parse() {
+        Ok(a) => (a, Vec::new()),
+        Err(e) => {
+            let lines = e.0.into_values().flatten().collect();
+            let none = Asked {
+                filter: ListFilter::default(),
+                csv: false,
+                page: None,
+                per_page: None,
+            };
+            (none, lines)
+        }
+    };
+    let selected = match errors.is_empty() {
+        true => match load(&state, kind, asked.filter.clone()).await {
+            Ok(s) => Some(s),
+            Err(_) => return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE),
+        },
+        false => None,
+    };
+    let total = selected.as_ref().map_or(0, Selection::len);
+    let (page, per) = asked.window(Some(PAGE_SIZE)).unwrap_or((1, PAGE_SIZE));
+    let entries = selected
+        .as_ref()
+        .map(|s| s.page(page, per))
+        .unwrap_or_default();
+    let f = &asked.filter;
     let choice = |key: &str, label: &str, current: &Option<String>| super::pages::Choice {
         key: key.to_string(),
         label: label.to_string(),
         selected: current.as_deref() == Some(key),
     };
     let pack = &state.pack;
-    Ok(html(
-        StatusCode::OK,
+    let status = match errors.is_empty() {
+        true => StatusCode::OK,
+        false => StatusCode::BAD_REQUEST,
+    };
+    html(
+        status,
         &ListPage {
             kind: kind.as_str(),
             title: kind.label_zh(),
+            errors,
             entries,
             total,
-            prev: (page > 1).then(|| page_link(kind.as_str(), &query, page - 1)),
-            next: (page * per < total).then(|| page_link(kind.as_str(), &query, page + 1)),
+            prev: (page > 1).then(|| page_link(kind.as_str(), f, asked.per_page, page - 1)),
+            next: (page.saturating_mul(per) < total)
+                .then(|| page_link(kind.as_str(), f, asked.per_page, page + 1)),
             districts: pack
                 .districts
                 .iter()
-                .map(|d| choice(&d.key, &d.name, &query.district))
+                .map(|d| choice(&d.key, &d.name, &f.district))
                 .collect(),
             industries: pack
                 .industries
                 .iter()
-                .map(|i| choice(&i.key, &i.name, &query.industry))
+                .map(|i| choice(&i.key, &i.name, &f.industry))
                 .collect(),
-            district: query.district.clone().unwrap_or_default(),
-            industry: query.industry.clone().unwrap_or_default(),
-            year: query.year.map(|y| y.to_string()).unwrap_or_default(),
+            district: f.district.clone().unwrap_or_default(),
+            industry: f.industry.clone().unwrap_or_default(),
+            // What the visitor typed, so a wrong year can be corrected.
+            year: query.year.clone().unwrap_or_default(),
         },
-    ))
+    )
 }
