@@ -172,7 +172,7 @@ fn rows(v: &[reports::Row]) -> Vec<ReportRow> {
     v.iter()
         .map(|r| {
             // The key column is for machines; the page shows the name.
-            let cells = reports::row_cells(r).into_iter().skip(2).collect();
+            let cells = reports::row_cells_readable(r).into_iter().skip(2).collect();
             ReportRow {
                 name: r.name.clone(),
                 cells,

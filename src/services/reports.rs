@@ -486,8 +486,21 @@ pub const ROW_HEADERS: [&str; 21] = [
 
 pub const CAPACITY_HEADERS: [&str; 5] = ["行业代码", "行业", "单位", "企业数", "退出产能"];
 
+/// A row's cells as figures (CSV): the rate as a fraction, days unrounded.
 pub fn row_cells(r: &Row) -> Vec<String> {
-    let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let plain = |v: f64| v.to_string();
+    cells(r, &plain, &plain)
+}
+
+/// A row's cells for a person (the staff page): the rate in per cent, days
+/// to one decimal.
+pub fn row_cells_readable(r: &Row) -> Vec<String> {
+    cells(r, &|v| format!("{:.1}%", v * 100.0), &|v| format!("{v:.1}"))
+}
+
+fn cells(r: &Row, rate: &dyn Fn(f64) -> String, days: &dyn Fn(f64) -> String) -> Vec<String> {
+    let rate = |v: Option<f64>| v.map(rate).unwrap_or_default();
+    let o = |v: Option<f64>| v.map(days).unwrap_or_default();
     vec![
         r.key.clone(),
         r.name.clone(),
@@ -501,7 +514,7 @@ pub fn row_cells(r: &Row) -> Vec<String> {
         r.partly.to_string(),
         r.unsubstantiated.to_string(),
         r.unverifiable.to_string(),
-        o(r.substantiated_rate),
+        rate(r.substantiated_rate),
         o(r.dispatch_days_median),
         o(r.dispatch_days_p90),
         o(r.verify_days_median),
@@ -574,5 +587,18 @@ mod tests {
         );
         assert_eq!(status_after("case.merge", &merge, 8), None);
         assert_eq!(status_after("case.order", &to("nonsense"), 7), None);
+    }
+
+    #[test]
+    fn people_read_a_rate_in_per_cent_and_days_to_one_decimal() {
+        let r = Row {
+            substantiated_rate: Some(0.6667),
+            dispatch_days_median: Some(2.25),
+            ..Row::default()
+        };
+        let (figures, readable) = (row_cells(&r), row_cells_readable(&r));
+        assert_eq!((&figures[12][..], &figures[13][..]), ("0.6667", "2.25"));
+        assert_eq!((&readable[12][..], &readable[13][..]), ("66.7%", "2.2"));
+        assert_eq!(readable[14], "", "no figure, no cell");
     }
 }
