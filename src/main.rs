@@ -282,9 +282,12 @@ fn main() {
             db.migrate()?;
             let pack = startup::load_pack(&pack)?;
             let mut conn = db.read_conn()?;
-            let report =
-                tipline::services::reports::build(&mut conn, &pack, &period, district.as_deref())?
-                    .ok_or_else(|| anyhow::anyhow!("period must be like 2019H1, 2019H2 or 2019"))?;
+            use tipline::services::reports::{ReportRequest, build};
+            let ask = ReportRequest::parse(&pack, &period, district.as_deref()).map_err(|e| {
+                let reasons: Vec<String> = e.0.into_values().flatten().collect();
+                anyhow::anyhow!(reasons.join("; "))
+            })?;
+            let report = build(&mut conn, &pack, &ask)?;
             let bytes = match format.as_str() {
                 "csv" => tipline::services::reports::to_csv(&report).into_bytes(),
                 "json" => format!("{}\n", serde_json::to_string_pretty(&report)?).into_bytes(),

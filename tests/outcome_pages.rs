@@ -172,6 +172,21 @@ fn report_page_draws_charts_and_serves_files() {
     assert!(bad.json()["fields"]["period"].is_array(), "{}", bad.body);
     let bad = get(&app, "/api/v1/reports?period=2019&format=pdf", &cookie);
     assert_eq!(bad.status, 422);
+    // A district the pack does not have: the field says so, everywhere.
+    let bad = get(
+        &app,
+        "/api/v1/reports?period=2019&district=atlantis",
+        &cookie,
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.json()["fields"]["district"].is_array(), "{}", bad.body);
+    let bad = get(
+        &app,
+        "/staff/reports?period=2019&district=atlantis",
+        &cookie,
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("本方案没有这个区"), "{}", bad.body);
     let bad = get(&app, "/api/v1/reports?period=2019&colour=red", &cookie);
     assert_eq!(bad.status, 400, "unknown keys are refused");
     assert_eq!(app.get("/api/v1/reports?period=2019").status, 401);

@@ -911,9 +911,8 @@ fn half_year_report_on_two_hundred_cases() {
     let pack = app.state.pack.clone();
     let build = |period: &str, district: Option<&str>| {
         let mut conn = app.state.db.read_conn().unwrap();
-        reports::build(&mut conn, &pack, period, district)
-            .unwrap()
-            .unwrap()
+        let ask = reports::ReportRequest::parse(&pack, period, district).unwrap();
+        reports::build(&mut conn, &pack, &ask).unwrap()
     };
 
     let h1 = build("2019H1", None);
@@ -982,6 +981,22 @@ fn half_year_report_on_two_hundred_cases() {
         );
         out.stdout
     };
+    // A district or period that cannot be: the command fails and says why.
+    for (args, reason) in [
+        (&["--district", "atlantis"][..], "no such district"),
+        (&["--format", "pdf"][..], "unknown format"),
+    ] {
+        let out = Process::new(BIN)
+            .args(["report", "--period", "2019H1"])
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .env("TIPLINE_DATA_DIR", app.db.dir.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(reason), "{args:?}: {err}");
+    }
     let stdout: Value = serde_json::from_slice(&run(&["--format", "json"])).unwrap();
     assert_eq!(stdout, json);
     let file = app.db.dir.path().join("report.xlsx");

@@ -49,6 +49,11 @@ pub fn error_page(status: StatusCode) -> HttpResponse {
             message: "请通过本网站的表单提交。",
             message_en: "Please submit through this site's form.",
         },
+        StatusCode::FORBIDDEN => ErrorPage {
+            title: "无权访问",
+            message: "您的账号无权查看此页面。",
+            message_en: "Your account may not see this page.",
+        },
         StatusCode::TOO_MANY_REQUESTS => ErrorPage {
             title: "操作过于频繁",
             message: "请一分钟后再试。",

@@ -20,7 +20,7 @@ use crate::domain::case_state::CaseStatus;
 use crate::domain::role::Role;
 use crate::services::ServiceError;
 use crate::services::punishment::{self, ApplyBody, PunishmentError, RejectBody, RepairBody};
-use crate::services::reports::{self, Report};
+use crate::services::reports::{self, Report, ReportRequest};
 use crate::services::workflow::{self, local_day};
 use crate::state::AppState;
 
@@ -42,25 +42,20 @@ pub struct ReportQuery {
     format: Option<String>,
 }
 
-/// District staff see their own district's report; others choose.
-fn report_district(staff: &Staff, asked: Option<&str>) -> Option<String> {
+/// District staff see their own district's report; others choose. A
+/// district account without a district sees none (`Err`), never the city.
+fn report_district(staff: &Staff, asked: Option<&str>) -> Result<Option<String>, ()> {
     match staff.role {
-        Role::District => Some(staff.district.clone().unwrap_or_default()),
-        _ => asked.filter(|d| !d.trim().is_empty()).map(str::to_string),
+        Role::District => staff.district.clone().map(Some).ok_or(()),
+        _ => Ok(asked.filter(|d| !d.trim().is_empty()).map(str::to_string)),
     }
 }
 
-async fn load_report(
-    state: &AppState,
-    period: String,
-    district: Option<String>,
-) -> Result<Option<Report>, ApiError> {
+async fn load_report(state: &AppState, ask: ReportRequest) -> Result<Report, ApiError> {
     let pack = state.pack.clone();
     Ok(state
         .db
-        .read(move |conn| -> Result<_, ServiceError> {
-            Ok(reports::build(conn, &pack, &period, district.as_deref())?)
-        })
+        .read(move |conn| -> Result<_, ServiceError> { Ok(reports::build(conn, &pack, &ask)?) })
         .await?)
 }
 
@@ -71,18 +66,11 @@ pub async fn report_api(
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let period = q.period.clone().unwrap_or_default();
-    let district = report_district(&staff, q.district.as_deref());
-    let report = load_report(&state, period, district)
-        .await?
-        .ok_or_else(|| {
-            let mut f = crate::domain::errors::FieldErrors::default();
-            f.add(
-                "period",
-                "须为 2019H1、2019H2 或 2019 的形式",
-                "must be like 2019H1, 2019H2 or 2019",
-            );
-            ApiError::invalid(f)
-        })?;
+    let district =
+        report_district(&staff, q.district.as_deref()).map_err(|()| ApiError::forbidden())?;
+    let ask = ReportRequest::parse(&state.pack, &period, district.as_deref())
+        .map_err(ApiError::invalid)?;
+    let report = load_report(&state, ask).await?;
     let name = |ext: &str| {
         (
             "Content-Disposition",
@@ -138,7 +126,7 @@ struct ReportPage {
     districts: Vec<Choice>,
     district_locked: bool,
     query: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     headers: Vec<&'static str>,
     by_district: Vec<ReportRow>,
     by_bureau: Vec<ReportRow>,
@@ -259,17 +247,22 @@ async fn report_page(
         .clone()
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| today.year().to_string());
-    let district = report_district(&staff, q.district.as_deref());
-    let Ok(report) = load_report(&state, period.clone(), district.clone()).await else {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE);
+    let Ok(district) = report_district(&staff, q.district.as_deref()) else {
+        return error_page(StatusCode::FORBIDDEN);
     };
-    let (status, error) = if report.is_some() {
-        (StatusCode::OK, None)
-    } else {
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("报告期须为 2019H1、2019H2 或 2019 的形式 (period must be like 2019H1)"),
-        )
+    let (report, error) = match ReportRequest::parse(&state.pack, &period, district.as_deref()) {
+        Ok(ask) => match load_report(&state, ask).await {
+            Ok(r) => (Some(r), None),
+            Err(_) => return error_page(StatusCode::SERVICE_UNAVAILABLE),
+        },
+        Err(e) => (
+            None,
+            Some(e.0.into_values().flatten().collect::<Vec<_>>().join("；")),
+        ),
+    };
+    let status = match error {
+        None => StatusCode::OK,
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let (trend_svg, status_svg, heat_svg) = report
         .as_ref()

@@ -14,6 +14,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, DbError};
 use crate::domain::case_state::CaseStatus;
+use crate::domain::errors::FieldErrors;
 use crate::jurisdiction::Pack;
 use crate::services::lists;
 use crate::services::workflow::local_day;
@@ -174,24 +175,65 @@ type TipFact = (
     Option<String>,
 );
 
+/// A report asked for: a period that parses and, if any, a district of
+/// the pack (by key, name or code), made into its key.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub period: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub district: Option<String>,
+}
+
+impl ReportRequest {
+    pub fn parse(
+        pack: &Pack,
+        period: &str,
+        district: Option<&str>,
+    ) -> Result<ReportRequest, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let period = period.trim();
+        let dates = parse_period(period);
+        if dates.is_none() {
+            errors.add(
+                "period",
+                "报告期须为 2019H1、2019H2 或 2019 的形式",
+                "period must be like 2019H1, 2019H2 or 2019",
+            );
+        }
+        let district = match district.map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(d) => match pack.resolve_district(d) {
+                Some(x) => Some(x.key.clone()),
+                None => {
+                    errors.add(
+                        "district",
+                        "本方案没有这个区",
+                        "no such district in this jurisdiction's pack",
+                    );
+                    None
+                }
+            },
+        };
+        match dates {
+            Some((from, to)) if errors.is_empty() => Ok(ReportRequest {
+                period: period.to_string(),
+                from,
+                to,
+                district,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The report for `[from, to]` (China days), optionally one district.
-pub fn build(
-    conn: &mut DbConnection,
-    pack: &Pack,
-    period: &str,
-    district: Option<&str>,
-) -> Result<Option<Report>, DbError> {
-    let Some((from, to)) = parse_period(period) else {
-        return Ok(None);
-    };
+pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Result<Report, DbError> {
+    let (from, to, period) = (ask.from, ask.to, ask.period.as_str());
     // Instants in UTC for China-day bounds.
     let start = (from.and_hms_opt(0, 0, 0).unwrap()) - chrono::Duration::hours(8);
     let end = (to.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap()) - chrono::Duration::hours(8);
-    let district = district.map(|d| {
-        pack.resolve_district(d)
-            .map(|x| x.key.clone())
-            .unwrap_or(d.to_string())
-    });
+    let district = ask.district.clone();
 
     let case_rows: Vec<CaseFact> = cases::table
         .select((
@@ -433,7 +475,7 @@ pub fn build(
             .map(|b| b.name.clone())
             .unwrap_or_else(|| "未派单".into())
     });
-    Ok(Some(Report {
+    Ok(Report {
         period: period.to_string(),
         from,
         to,
@@ -456,7 +498,7 @@ pub fn build(
         tips_per_month: per_month.into_iter().collect(),
         cases_by_status: status.into_iter().collect(),
         overdue_matrix: matrix.into_iter().map(|((d, b), n)| (d, b, n)).collect(),
-    }))
+    })
 }
 
 /// Chinese headers of the row tables (CSV and XLSX), in field order.
