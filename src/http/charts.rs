@@ -25,7 +25,7 @@ pub fn columns(title: &str, data: &[(String, i64)]) -> String {
     let (bar, gap, height, top, bottom) = (34.0, 10.0, 160.0, 20.0, 36.0);
     let width = 20.0 + data.len() as f64 * (bar + gap);
     let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {h}" role="img" aria-label="{t}" class="chart">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" aria-label="{t}" class="chart">"#,
         h = top + height + bottom,
         t = esc(title)
     );
@@ -52,10 +52,10 @@ pub fn bars(title: &str, data: &[(String, i64)]) -> String {
         return empty(title);
     }
     let max = data.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
-    let (row, label_w, bar_w) = (22.0, 120.0, 300.0);
+    let (row, label_w, bar_w) = (22.0, 96.0, 200.0);
     let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" class="chart">"#,
-        w = label_w + bar_w + 60.0,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}" class="chart">"#,
+        w = label_w + bar_w + 40.0,
         h = data.len() as f64 * row + 8.0,
         t = esc(title)
     );
@@ -88,8 +88,9 @@ pub fn heat_map(
     let max = cells.iter().map(|c| c.2).max().unwrap_or(0).max(1) as f64;
     let (cell, label_w, head_h) = (56.0, 110.0, 70.0);
     let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" class="chart">"#,
-        w = label_w + cols.len() as f64 * cell + 4.0,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}" class="chart">"#,
+        // Room on the right for the last column's slanted name.
+        w = label_w + cols.len() as f64 * cell + 70.0,
         h = head_h + rows.len() as f64 * cell * 0.5 + 4.0,
         t = esc(title)
     );
