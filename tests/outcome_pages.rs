@@ -159,6 +159,10 @@ fn report_page_draws_charts_and_serves_files() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(page.body.matches("<svg").count(), 3, "three charts");
     assert!(page.body.contains("宝安区"), "the district row");
+    assert!(
+        page.body.contains("<tfoot><tr class=\"total\"><th>合计"),
+        "the total row"
+    );
     assert!(page.body.contains("format=xlsx"));
     // The tip's month is a column of the trend chart.
     let month = local_day(tipline::db::now()).format("%Y-%m").to_string();
@@ -201,6 +205,10 @@ fn report_page_draws_charts_and_serves_files() {
     assert_eq!(csv.status, 200);
     assert!(csv.body.starts_with('\u{feff}'), "BOM for Excel");
     assert!(csv.body.contains("网页举报"));
+    assert!(
+        csv.body.contains("\r\ntotal,合计,1,"),
+        "the total closes the district table"
+    );
 
     let (status, headers, xlsx) = app.get_bytes(
         &format!("/api/v1/reports?period={year}&format=xlsx"),

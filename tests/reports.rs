@@ -554,9 +554,11 @@ fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
 
     let mut by_d: BTreeMap<String, Acc> = BTreeMap::new();
     let mut by_b: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut total = Acc::default();
     let mut add = |d: &str, b: &str, f: &dyn Fn(&mut Acc)| {
         f(by_d.entry(d.into()).or_default());
         f(by_b.entry(b.into()).or_default());
+        f(&mut total);
     };
     let mut months: BTreeMap<String, i64> = BTreeMap::new();
     let mut status: BTreeMap<String, i64> = BTreeMap::new();
@@ -649,28 +651,28 @@ fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
             *status.entry(c.status_at(end).into()).or_default() += 1;
         }
     }
+    let row = |name: String, key: String, a: Acc| {
+        let r = &a.row;
+        let findings = r.substantiated + r.partly + r.unsubstantiated + r.unverifiable;
+        let rate = (findings > 0).then(|| {
+            ((r.substantiated + r.partly) as f64 / findings as f64 * 10000.0).round() / 10000.0
+        });
+        let (dm, dp) = median_p90(a.dispatch);
+        let (vm, vp) = median_p90(a.verify);
+        Row {
+            name,
+            key,
+            substantiated_rate: rate,
+            dispatch_days_median: dm,
+            dispatch_days_p90: dp,
+            verify_days_median: vm,
+            verify_days_p90: vp,
+            ..a.row
+        }
+    };
     let finish = |m: BTreeMap<String, Acc>, names: &[(&'static str, &'static str)], none: &str| {
         m.into_iter()
-            .map(|(k, a)| {
-                let r = &a.row;
-                let findings = r.substantiated + r.partly + r.unsubstantiated + r.unverifiable;
-                let rate = (findings > 0).then(|| {
-                    ((r.substantiated + r.partly) as f64 / findings as f64 * 10000.0).round()
-                        / 10000.0
-                });
-                let (dm, dp) = median_p90(a.dispatch);
-                let (vm, vp) = median_p90(a.verify);
-                Row {
-                    name: name_of(names, &k, none),
-                    key: k,
-                    substantiated_rate: rate,
-                    dispatch_days_median: dm,
-                    dispatch_days_p90: dp,
-                    verify_days_median: vm,
-                    verify_days_p90: vp,
-                    ..a.row
-                }
-            })
+            .map(|(k, a)| row(name_of(names, &k, none), k, a))
             .collect()
     };
     Report {
@@ -680,6 +682,7 @@ fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
         district: district.map(str::to_string),
         by_district: finish(by_d, &DISTRICTS, "未定区"),
         by_bureau: finish(by_b, &BUREAUS, "未派单"),
+        total: row("合计".into(), "total".into(), total),
         capacity: capacity
             .into_iter()
             .map(|((industry, unit), (n, cap))| CapacityRow {
@@ -708,6 +711,7 @@ fn assert_report(got: &Report, want: &Report) {
             assert_eq!(g, w, "{} {table} row {}", want.period, w.key);
         }
     }
+    assert_eq!(got.total, want.total, "{} total", want.period);
     assert_eq!(got.capacity, want.capacity, "{} capacity", want.period);
     assert_eq!(got.tips_per_month, want.tips_per_month);
     assert_eq!(got.cases_by_status, want.cases_by_status);
@@ -770,14 +774,12 @@ fn assert_workbook(bytes: &[u8], report: &Value) {
         "red",
         "closures",
     ];
-    let rows = |table: &str| -> Vec<Vec<Value>> {
-        report[table]
-            .as_array()
-            .unwrap()
-            .iter()
+    let rows_of = |rows: &[Value]| -> Vec<Vec<Value>> {
+        rows.iter()
             .map(|r| row_fields.iter().map(|f| num(&r[f])).collect())
             .collect()
     };
+    let rows = |table: &str| rows_of(report[table].as_array().unwrap());
     let capacity: Vec<Vec<Value>> = report["capacity"]
         .as_array()
         .unwrap()
@@ -847,7 +849,11 @@ fn assert_workbook(bytes: &[u8], report: &Value) {
         .collect();
     let headers = |h: &[&str]| h.iter().map(|s| json!(s)).collect::<Vec<_>>();
     let sheets: Vec<(&str, Vec<Value>, Table)> = vec![
-        ("按区", headers(&reports::ROW_HEADERS), rows("by_district")),
+        ("按区", headers(&reports::ROW_HEADERS), {
+            let mut r = rows("by_district");
+            r.extend(rows_of(&[report["total"].clone()]));
+            r
+        }),
         ("按部门", headers(&reports::ROW_HEADERS), rows("by_bureau")),
         ("退出产能", headers(&reports::CAPACITY_HEADERS), capacity),
         (

@@ -130,6 +130,7 @@ struct ReportPage {
     headers: Vec<&'static str>,
     by_district: Vec<ReportRow>,
     by_bureau: Vec<ReportRow>,
+    total: Option<ReportRow>,
     capacity: Vec<reports::CapacityRow>,
     trend_svg: String,
     status_svg: String,
@@ -296,6 +297,9 @@ async fn report_page(
             headers: reports::ROW_HEADERS[2..].to_vec(),
             by_district: r.map(|r| rows(&r.by_district)).unwrap_or_default(),
             by_bureau: r.map(|r| rows(&r.by_bureau)).unwrap_or_default(),
+            total: r
+                .filter(|r| !r.by_district.is_empty())
+                .and_then(|r| rows(std::slice::from_ref(&r.total)).pop()),
             capacity: r.map(|r| r.capacity.clone()).unwrap_or_default(),
             trend_svg,
             status_svg,

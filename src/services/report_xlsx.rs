@@ -77,14 +77,15 @@ fn row_cells(r: &Row) -> Vec<Cell<'_>> {
     ]
 }
 
-/// The workbook's bytes: 按区, 按部门, 退出产能, 每月举报, 案件状态, 逾期热力.
+/// The workbook's bytes: 按区 (with the total), 按部门, 退出产能, 每月举报, 案件状态, 逾期热力.
 pub fn to_xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     sheet(
         &mut wb,
         "按区",
         &ROW_HEADERS,
-        r.by_district.iter().map(row_cells),
+        // The city's (or the district's) total closes the district sheet.
+        r.by_district.iter().chain([&r.total]).map(row_cells),
     )?;
     sheet(
         &mut wb,

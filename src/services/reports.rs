@@ -119,6 +119,9 @@ pub struct Report {
     pub district: Option<String>,
     pub by_district: Vec<Row>,
     pub by_bureau: Vec<Row>,
+    /// Both tables summed (key `total`): what the city sends the province.
+    /// Medians and rates are over every case, not sums of the rows.
+    pub total: Row,
     pub capacity: Vec<CapacityRow>,
     /// Tips per month (`YYYY-MM`) for the trend chart.
     pub tips_per_month: Vec<(String, i64)>,
@@ -140,6 +143,20 @@ struct CaseRef {
     bureau: String,
     industry: String,
     created_at: NaiveDateTime,
+}
+
+/// A row's figures from what was counted: the rate and the day statistics.
+fn finish_row(name: String, key: String, mut a: Acc) -> Row {
+    let r = &mut a.row;
+    let findings = r.substantiated + r.partly + r.unsubstantiated + r.unverifiable;
+    r.substantiated_rate = (findings > 0).then(|| {
+        ((r.substantiated + r.partly) as f64 / findings as f64 * 10000.0).round() / 10000.0
+    });
+    (r.dispatch_days_median, r.dispatch_days_p90) = median_p90(a.dispatch_days);
+    (r.verify_days_median, r.verify_days_p90) = median_p90(a.verify_days);
+    r.name = name;
+    r.key = key;
+    a.row
 }
 
 fn days(a: NaiveDateTime, b: NaiveDateTime) -> f64 {
@@ -262,10 +279,13 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
     }
     let mut by_d: BTreeMap<String, Acc> = BTreeMap::new();
     let mut by_b: BTreeMap<String, Acc> = BTreeMap::new();
-    // Count in a district row and a bureau row (usually the case's own).
+    let mut total = Acc::default();
+    // Count in a district row and a bureau row (usually the case's own),
+    // and once in the total.
     let mut both = |district: &str, bureau: &str, f: &mut dyn FnMut(&mut Acc)| {
         f(by_d.entry(district.to_string()).or_default());
         f(by_b.entry(bureau.to_string()).or_default());
+        f(&mut total);
     };
 
     // Tips by source, by the case's district and bureau.
@@ -449,20 +469,7 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
     }
     let finish = |m: BTreeMap<String, Acc>, name: &dyn Fn(&str) -> String| -> Vec<Row> {
         m.into_iter()
-            .map(|(k, mut a)| {
-                let findings =
-                    a.row.substantiated + a.row.partly + a.row.unsubstantiated + a.row.unverifiable;
-                a.row.substantiated_rate = (findings > 0).then(|| {
-                    ((a.row.substantiated + a.row.partly) as f64 / findings as f64 * 10000.0)
-                        .round()
-                        / 10000.0
-                });
-                (a.row.dispatch_days_median, a.row.dispatch_days_p90) = median_p90(a.dispatch_days);
-                (a.row.verify_days_median, a.row.verify_days_p90) = median_p90(a.verify_days);
-                a.row.name = name(&k);
-                a.row.key = k;
-                a.row
-            })
+            .map(|(k, a)| finish_row(name(&k), k, a))
             .collect()
     };
     let by_district = finish(by_d, &|k| {
@@ -482,6 +489,7 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
         district,
         by_district,
         by_bureau,
+        total: finish_row("合计".into(), "total".into(), total),
         capacity: cap
             .into_iter()
             .map(|((industry, unit), (n, c))| CapacityRow {
@@ -572,7 +580,8 @@ fn cells(r: &Row, rate: &dyn Fn(f64) -> String, days: &dyn Fn(f64) -> String) ->
 /// separated by a titled blank line (UTF-8 with BOM).
 pub fn to_csv(r: &Report) -> String {
     let rows = |v: &[Row]| v.iter().map(row_cells).collect::<Vec<_>>();
-    let mut out = crate::domain::lists::csv_document(&ROW_HEADERS, &rows(&r.by_district));
+    let with_total: Vec<Row> = r.by_district.iter().chain([&r.total]).cloned().collect();
+    let mut out = crate::domain::lists::csv_document(&ROW_HEADERS, &rows(&with_total));
     out.push_str("\r\n按部门\r\n");
     out.push_str(
         crate::domain::lists::csv_document(&ROW_HEADERS, &rows(&r.by_bureau))
