@@ -94,6 +94,9 @@ pub fn prepare(
 /// Serve until SIGTERM or Ctrl-C; in-flight requests get `shutdown_timeout`
 /// seconds to finish (actix's graceful shutdown).
 pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
+    // Relay call-backs: a thread polling the outbox, stopped after the
+    // server. Its settings are checked before anything listens.
+    let outbox = crate::services::outbox::WorkerConfig::from_env().map_err(anyhow::Error::msg)?;
     let factory_state = state.clone();
     let mut server = actix_web::HttpServer::new(move || crate::app(factory_state.clone()))
         .shutdown_timeout(args.shutdown_timeout)
@@ -112,8 +115,6 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
         backend = ?state.db.backend(),
         "tipline serving"
     );
-    // Relay call-backs: a thread polling the outbox, stopped after the server.
-    let outbox = crate::services::outbox::WorkerConfig::from_env();
     let worker = outbox.enabled.then(|| {
         crate::services::outbox::spawn(crate::services::outbox::Worker::new(
             state.db.clone(),

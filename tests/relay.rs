@@ -269,7 +269,18 @@ fn a_batch_of_500_with_3_bad_tickets_gives_497_tips_and_3_clear_errors() {
 }
 
 fn fast_worker(app: &TestApp, max_age: Duration) -> Worker {
+    fast_worker_trusting(app, max_age, None)
+}
+
+/// A fast worker whose `https://` call-backs must chain to `roots` (the
+/// default: Mozilla's).
+fn fast_worker_trusting(
+    app: &TestApp,
+    max_age: Duration,
+    roots: Option<Vec<ureq::tls::Certificate<'static>>>,
+) -> Worker {
     let config = WorkerConfig {
+        roots,
         poll: Duration::from_millis(20),
         backoff: Backoff {
             base: Duration::from_millis(20),
@@ -372,6 +383,64 @@ fn a_status_change_is_called_back_once_signed_after_three_refusals() {
     assert_eq!(v["status"], "dispatched");
     assert_eq!(v["result"], "已派单至市工信局");
     assert_eq!(v["updates"].as_array().unwrap().len(), 2);
+}
+
+/// An `https://` call-back goes over TLS to a server whose certificate
+/// chains to the CA of `TIPLINE_OUTBOX_CA_FILE`; under the default roots
+/// the same server is refused, and the refusal is recorded, not lost.
+#[test]
+fn call_backs_go_over_https_to_a_server_the_configured_ca_vouches_for() {
+    let app = TestApp::spawn();
+    let (tls, ca_pem) = test_ca();
+    let receiver = Receiver::start_tls(0, tls);
+    assert!(receiver.url.starts_with("https://127.0.0.1:"));
+    let key = add_relay(&app, "12345", Some(&receiver.url));
+    assert_eq!(
+        relay_post(
+            &app.base,
+            Some(&key),
+            "/api/v1/relay/tips",
+            &ticket("TLS-1")
+        )
+        .status,
+        201
+    );
+    let id = change_status(&app, tip_of(&app, "TLS-1"), TipStatus::Dispatched, "已派单")
+        .expect("a call-back is queued");
+
+    // Mozilla's roots do not know the government network's CA.
+    let untrusting = fast_worker(&app, Duration::from_secs(3600));
+    assert_eq!(untrusting.run_once().unwrap(), 1);
+    assert!(receiver.deliveries().is_empty(), "no request crossed");
+    let attempts = {
+        let mut conn = app.state.db.read_conn().unwrap();
+        tipline::db::outbox::attempts(&mut conn, id).unwrap()
+    };
+    let error = attempts[0].error.clone().unwrap_or_default();
+    assert!(
+        error.to_lowercase().contains("certificate") || error.contains("UnknownIssuer"),
+        "{error}"
+    );
+
+    // Trusting that CA: delivered over TLS, signed as over HTTP.
+    let roots = outbox::certificates(ca_pem.as_bytes()).unwrap();
+    let worker = outbox::spawn(fast_worker_trusting(
+        &app,
+        Duration::from_secs(3600),
+        Some(roots),
+    ));
+    receiver.wait_for(Duration::from_secs(30), "a delivery over TLS", |d| {
+        d.iter().any(|x| x.answered == 200)
+    });
+    worker.stop();
+    let ok = receiver.accepted();
+    assert_eq!(ok.len(), 1);
+    assert!(signature_valid(&key, &ok[0]));
+    let body: serde_json::Value = serde_json::from_str(&ok[0].body).unwrap();
+    assert_eq!(body["ticket_id"], "TLS-1");
+
+    // A CA file with no certificate in it is refused, not silently empty.
+    assert!(outbox::certificates(b"not a certificate").is_err());
 }
 
 #[test]

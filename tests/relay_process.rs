@@ -356,3 +356,36 @@ fn two_servers_on_one_database_deliver_each_entry_exactly_once() {
         assert_eq!(count.get(&id.to_string()), Some(&1));
     }
 }
+
+/// A call-back CA file that cannot be used stops `serve` before it listens,
+/// with the variable and the reason: not a server that fails every delivery.
+#[test]
+fn serve_refuses_a_call_back_ca_file_it_cannot_use() {
+    let db = TestDb::new();
+    let junk = db.dir.path().join("ca.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let missing = db.dir.path().join("missing.pem");
+    for (file, reason) in [(&junk, "no certificate"), (&missing, "No such file")] {
+        let port = free_port();
+        let out = Command::new(BIN)
+            .arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("TIPLINE_DATA_DIR", db.dir.path())
+            .env("TIPLINE_SECRET", SECRET)
+            .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
+            .env("TIPLINE_DEMO", "0")
+            .env("TIPLINE_OUTBOX_CA_FILE", file)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("TIPLINE_OUTBOX_CA_FILE") && err.contains(reason),
+            "{err}"
+        );
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            "nothing kept the port"
+        );
+    }
+}

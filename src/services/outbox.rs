@@ -214,6 +214,20 @@ fn random_unit() -> f64 {
     f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
 }
 
+/// The certificates of a PEM bundle; none at all is an error.
+pub fn certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let mut out = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        if let ureq::tls::PemItem::Certificate(c) = item.map_err(|e| e.to_string())? {
+            out.push(c);
+        }
+    }
+    match out.is_empty() {
+        true => Err("no certificate in the PEM file".into()),
+        false => Ok(out),
+    }
+}
+
 fn env_ms(name: &str) -> Option<Duration> {
     std::env::var(name)
         .ok()
@@ -235,6 +249,10 @@ pub struct WorkerConfig {
     pub batch: i64,
     /// Who made an attempt, as recorded.
     pub name: String,
+    /// The roots an `https://` call-back server's certificate must chain
+    /// to: the certificates of `TIPLINE_OUTBOX_CA_FILE` (a PEM bundle, for a
+    /// platform on a government network with its own CA), else Mozilla's.
+    pub roots: Option<Vec<ureq::tls::Certificate<'static>>>,
 }
 
 impl Default for WorkerConfig {
@@ -246,6 +264,7 @@ impl Default for WorkerConfig {
             timeout: Duration::from_secs(10),
             batch: 10,
             name: format!("pid:{}", std::process::id()),
+            roots: None,
         }
     }
 }
@@ -253,9 +272,20 @@ impl Default for WorkerConfig {
 impl WorkerConfig {
     /// `TIPLINE_OUTBOX` (on/off), `TIPLINE_OUTBOX_POLL_MS`,
     /// `TIPLINE_OUTBOX_RETRY_BASE_MS`, `TIPLINE_OUTBOX_RETRY_CAP_MS`,
-    /// `TIPLINE_OUTBOX_MAX_AGE_MS`, `TIPLINE_OUTBOX_TIMEOUT_MS`.
-    pub fn from_env() -> WorkerConfig {
+    /// `TIPLINE_OUTBOX_MAX_AGE_MS`, `TIPLINE_OUTBOX_TIMEOUT_MS`,
+    /// `TIPLINE_OUTBOX_CA_FILE`. A CA file that cannot be read or holds no
+    /// certificate is an error: the server should not start and then fail
+    /// every delivery.
+    pub fn from_env() -> Result<WorkerConfig, String> {
         let mut c = WorkerConfig::default();
+        if let Some(path) = std::env::var_os("TIPLINE_OUTBOX_CA_FILE").filter(|p| !p.is_empty()) {
+            let pem = std::fs::read(&path)
+                .map_err(|e| format!("TIPLINE_OUTBOX_CA_FILE {}: {e}", path.to_string_lossy()))?;
+            c.roots =
+                Some(certificates(&pem).map_err(|e| {
+                    format!("TIPLINE_OUTBOX_CA_FILE {}: {e}", path.to_string_lossy())
+                })?);
+        }
         if let Ok(v) = std::env::var("TIPLINE_OUTBOX") {
             c.enabled = !matches!(v.trim(), "off" | "0" | "false" | "no");
         }
@@ -274,7 +304,7 @@ impl WorkerConfig {
         if let Some(d) = env_ms("TIPLINE_OUTBOX_TIMEOUT_MS") {
             c.timeout = d;
         }
-        c
+        Ok(c)
     }
 
     fn lease(&self) -> Duration {
@@ -302,10 +332,15 @@ impl Worker {
         config: WorkerConfig,
         clock: Arc<dyn Clock>,
     ) -> Worker {
+        let roots = match &config.roots {
+            Some(certs) => ureq::tls::RootCerts::new_with_certs(certs),
+            None => ureq::tls::RootCerts::WebPki,
+        };
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(config.timeout))
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .build()
             .into();
         Worker {

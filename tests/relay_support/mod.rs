@@ -33,65 +33,33 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start(refuse: usize) -> Receiver {
+        Receiver::listen(refuse, None)
+    }
+
+    /// The same receiver over HTTPS with this certificate and key.
+    pub fn start_tls(refuse: usize, tls: Arc<rustls::ServerConfig>) -> Receiver {
+        Receiver::listen(refuse, Some(tls))
+    }
+
+    fn listen(refuse: usize, tls: Option<Arc<rustls::ServerConfig>>) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/callback", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}/callback", listener.local_addr().unwrap());
         let got: Arc<Mutex<Vec<Delivery>>> = Arc::default();
         let seen = got.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let seen = seen.clone();
+                let Ok(stream) = stream else { continue };
+                let (seen, tls) = (seen.clone(), tls.clone());
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut headers = Vec::new();
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let l = line.trim_end();
-                        if l.is_empty() {
-                            break;
-                        }
-                        if let Some((k, v)) = l.split_once(':') {
-                            headers.push((k.trim().to_string(), v.trim().to_string()));
+                    match tls {
+                        None => answer(stream, &seen, refuse),
+                        Some(cfg) => {
+                            let conn = rustls::ServerConnection::new(cfg).unwrap();
+                            answer(rustls::StreamOwned::new(conn, stream), &seen, refuse)
                         }
                     }
-                    let len: usize = headers
-                        .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                        .and_then(|(_, v)| v.parse().ok())
-                        .unwrap_or(0);
-                    let mut body = vec![0u8; len];
-                    if reader.read_exact(&mut body).is_err() {
-                        return;
-                    }
-                    let answered = {
-                        let mut seen = seen.lock().unwrap();
-                        let answered = if seen.len() < refuse { 503 } else { 200 };
-                        seen.push(Delivery {
-                            headers,
-                            body: String::from_utf8_lossy(&body).into_owned(),
-                            answered,
-                        });
-                        answered
-                    };
-                    let reason = if answered == 200 {
-                        "OK"
-                    } else {
-                        "Service Unavailable"
-                    };
-                    let _ = stream.write_all(
-                        format!(
-                            "HTTP/1.1 {answered} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                        )
-                        .as_bytes(),
-                    );
                 });
             }
         });
@@ -124,6 +92,88 @@ impl Receiver {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Read one request, record it, answer 503 to the first `refuse`, then 200.
+fn answer<S: Read + Write>(stream: S, seen: &Mutex<Vec<Delivery>>, refuse: usize) {
+    let mut reader = BufReader::new(stream);
+    let mut headers = Vec::new();
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let answered = {
+        let mut seen = seen.lock().unwrap();
+        let answered = if seen.len() < refuse { 503 } else { 200 };
+        seen.push(Delivery {
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            answered,
+        });
+        answered
+    };
+    let reason = if answered == 200 {
+        "OK"
+    } else {
+        "Service Unavailable"
+    };
+    let stream = reader.get_mut();
+    let _ = stream.write_all(
+        format!("HTTP/1.1 {answered} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    let _ = stream.flush();
+}
+
+/// A test CA and a server certificate it signed for 127.0.0.1: the server's
+/// TLS settings, and the CA as PEM (what `TIPLINE_OUTBOX_CA_FILE` holds).
+pub fn test_ca() -> (Arc<rustls::ServerConfig>, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "政务外网测试 CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    (Arc::new(config), ca_cert.pem())
 }
 
 /// Check a delivery's signature the way a relay does, from its key alone.
