@@ -270,14 +270,17 @@ fn walk() -> Walk {
     let rec = &ex["records"][0];
     assert_eq!(rec["credit_code"], CODE);
     // Staff narrow the records; a wrong filter is a 400 that says which.
-    let count = |q: &str| {
-        let res = w.app.send(
+    let records = |q: &str| {
+        w.app.send(
             "GET",
             &format!("/api/v1/punishments{q}"),
             Some(&w.cookie),
             None,
             None,
-        );
+        )
+    };
+    let count = |q: &str| {
+        let res = records(q);
         assert_eq!(res.status, 200, "{q}: {}", res.body);
         res.json()["count"].as_i64().unwrap()
     };
@@ -297,13 +300,7 @@ fn walk() -> Walk {
         ("?changed_since=2026-13-01", "changed_since"),
         ("?format=xml", "format"),
     ] {
-        let res = w.app.send(
-            "GET",
-            &format!("/api/v1/punishments{q}"),
-            Some(&w.cookie),
-            None,
-            None,
-        );
+        let res = records(q);
         assert_eq!(res.status, 400, "{q}: {}", res.body);
         // One reason in Chinese, with the English in brackets.
         let reasons = res.json()["fields"][field][0]

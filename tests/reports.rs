@@ -972,14 +972,17 @@ fn half_year_report_on_two_hundred_cases() {
     assert_workbook(&bytes, &json);
 
     // The command line: JSON on stdout, XLSX into a file.
-    let run = |args: &[&str]| {
-        let out = Process::new(BIN)
+    let report = |args: &[&str]| {
+        Process::new(BIN)
             .args(["report", "--period", "2019H1"])
             .args(args)
             .env("DATABASE_URL", &app.db.url)
             .env("TIPLINE_DATA_DIR", app.db.dir.path())
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let run = |args: &[&str]| {
+        let out = report(args);
         assert!(
             out.status.success(),
             "{}",
@@ -992,13 +995,7 @@ fn half_year_report_on_two_hundred_cases() {
         (&["--district", "atlantis"][..], "no such district"),
         (&["--format", "pdf"][..], "unknown format"),
     ] {
-        let out = Process::new(BIN)
-            .args(["report", "--period", "2019H1"])
-            .args(args)
-            .env("DATABASE_URL", &app.db.url)
-            .env("TIPLINE_DATA_DIR", app.db.dir.path())
-            .output()
-            .unwrap();
+        let out = report(args);
         assert!(!out.status.success(), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(reason), "{args:?}: {err}");

@@ -50,15 +50,7 @@ impl ApiError {
     pub fn bad_query(detail: &str) -> ApiError {
         let mut fields = FieldErrors::default();
         fields.add("query", "查询参数无效或不被支持", detail);
-        ApiError {
-            fields,
-            ..ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_query",
-                "查询参数有误",
-                "The query string is not valid",
-            )
-        }
+        ApiError::bad_request(fields)
     }
 
     /// Query parameters that parse but say something impossible, per field.

@@ -233,6 +233,21 @@ macro_rules! case_info_columns {
     };
 }
 
+/// `$table` (measures or records) joined to its case, the intake match
+/// (`enterprises`) and the registry row of the confirmed code (`$by_code`).
+macro_rules! with_case_info {
+    ($table:expr, $by_code:ident) => {
+        $table
+            .inner_join(cases::table.left_join(enterprises::table))
+            .left_join(
+                $by_code.on($by_code
+                    .field(enterprises::credit_code)
+                    .nullable()
+                    .eq(cases::enterprise_credit_code)),
+            )
+    };
+}
+
 /// The exit list as it stood just before `until`.
 pub fn exit_until(
     conn: &mut DbConnection,
@@ -240,23 +255,17 @@ pub fn exit_until(
     until: Option<NaiveDateTime>,
 ) -> Result<Vec<ListEntry>, DbError> {
     let by_code = diesel::alias!(enterprises as by_code);
-    let rows: Vec<(String, NaiveDateTime, CaseInfo)> = case_records::table
-        .inner_join(cases::table.left_join(enterprises::table))
-        .left_join(
-            by_code.on(by_code
-                .field(enterprises::credit_code)
-                .nullable()
-                .eq(cases::enterprise_credit_code)),
-        )
-        .filter(case_records::kind.eq("exit"))
-        .filter(case_records::created_at.lt(bound(until)))
-        .select((
-            case_records::detail,
-            case_records::created_at,
-            case_info_columns!(by_code),
-        ))
-        .order(case_records::id.asc())
-        .load(conn)?;
+    let rows: Vec<(String, NaiveDateTime, CaseInfo)> =
+        with_case_info!(case_records::table, by_code)
+            .filter(case_records::kind.eq("exit"))
+            .filter(case_records::created_at.lt(bound(until)))
+            .select((
+                case_records::detail,
+                case_records::created_at,
+                case_info_columns!(by_code),
+            ))
+            .order(case_records::id.asc())
+            .load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for (detail, at, info) in rows {
         let day = local_day(at);
@@ -290,14 +299,7 @@ pub fn yellow_red_until(
 ) -> Result<Lists, DbError> {
     let until = bound(until);
     let by_code = diesel::alias!(enterprises as by_code);
-    let measures: Vec<(MeasureFact, CaseInfo)> = case_measures::table
-        .inner_join(cases::table.left_join(enterprises::table))
-        .left_join(
-            by_code.on(by_code
-                .field(enterprises::credit_code)
-                .nullable()
-                .eq(cases::enterprise_credit_code)),
-        )
+    let measures: Vec<(MeasureFact, CaseInfo)> = with_case_info!(case_measures::table, by_code)
         .filter(case_measures::measure.eq_any(lists::LISTING_MEASURES))
         .filter(case_measures::created_at.lt(until))
         .select((
