@@ -43,7 +43,7 @@ enum Command {
     /// Relays: the 12345 hotline and upper-level platforms (docs/relay.md).
     #[command(subcommand)]
     Relay(RelayCommand),
-    /// Scheduled jobs; run `jobs overdue` once a day (cron or a systemd timer).
+    /// The daily jobs once (`serve` runs them hourly; TIPLINE_JOBS=off for cron).
     #[command(subcommand)]
     Jobs(JobsCommand),
     /// Half-year or yearly summary per district and bureau (docs/outcomes.md).
@@ -263,12 +263,11 @@ fn main() {
                     Some(d) => d.and_hms_opt(4, 0, 0).expect("a valid time"),
                     None => tipline::db::now(),
                 };
-                let report = tipline::services::supervision::run_overdue(&db, &pack, now)?;
-                println!("{}", serde_json::to_string(&report)?);
-                // Missed exit deadlines → proposals (never applied here);
-                // punishments whose end date has come end.
-                let p = tipline::services::punishment::run_daily(&db, &pack, now)?;
-                println!("{}", serde_json::to_string(&p)?);
+                // Deadlines and notices; then missed exit deadlines become
+                // proposals (never applied here) and ended punishments end.
+                let r = tipline::services::daily::run(&db, &pack, now)?;
+                println!("{}", serde_json::to_string(&r.overdue)?);
+                println!("{}", serde_json::to_string(&r.punishment)?);
                 Ok(())
             })
         }

@@ -97,6 +97,7 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
     // Relay call-backs: a thread polling the outbox, stopped after the
     // server. Its settings are checked before anything listens.
     let outbox = crate::services::outbox::WorkerConfig::from_env().map_err(anyhow::Error::msg)?;
+    let jobs_every = crate::services::daily::every_from_env().map_err(anyhow::Error::msg)?;
     let factory_state = state.clone();
     let mut server = actix_web::HttpServer::new(move || crate::app(factory_state.clone()))
         .shutdown_timeout(args.shutdown_timeout)
@@ -109,6 +110,9 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
         state.clone(),
         Arc::new(crate::services::retention::SystemClock),
     );
+    if let Some(every) = jobs_every {
+        crate::services::daily::spawn(state.db.clone(), state.pack.clone(), every);
+    }
     tracing::info!(
         bind = %args.bind,
         pack = %state.pack.meta.key,

@@ -321,3 +321,60 @@ fn a_wrong_database_url_fails_fast_with_the_databases_message() {
         );
     }
 }
+
+/// `serve` runs the daily jobs itself, no cron needed: a case received 60
+/// days ago gets its dispatch deadline and is marked overdue, with its
+/// notice, soon after the server starts.
+#[test]
+fn serve_runs_the_daily_jobs_itself() {
+    use diesel::prelude::*;
+    use tipline::db::cases::{NewCase, insert};
+    use tipline::db::schema::{cases, supervision_notices};
+    let db = TestDb::new();
+    let store = tipline::db::Db::connect(&tipline::db::DbUrl::parse(&db.url), 1).unwrap();
+    store.migrate().unwrap();
+    let long_ago = tipline::db::now() - chrono::Duration::days(60);
+    let id = store
+        .write_tx(|conn| -> Result<i64, tipline::db::DbError> {
+            Ok(insert(
+                conn,
+                &NewCase {
+                    status: "received",
+                    industry: Some("steel"),
+                    district: Some("baoan"),
+                    dimensions: "ditiaogang",
+                    lead_bureau: None,
+                    co_bureaus: "",
+                    routing: "{}",
+                    enterprise_id: None,
+                    candidates: "[]",
+                    place_key: None,
+                    at: long_ago,
+                },
+            )?)
+        })
+        .unwrap();
+    let server = Server::start(&db, free_port(), "info");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let overdue = loop {
+        let mut conn = store.read_conn().unwrap();
+        let overdue: bool = cases::table
+            .find(id)
+            .select(cases::overdue)
+            .first(&mut *conn)
+            .unwrap();
+        if overdue || Instant::now() > deadline {
+            break overdue;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(overdue, "not marked overdue:\n{}", server.log());
+    let mut conn = store.read_conn().unwrap();
+    let notices: i64 = supervision_notices::table
+        .filter(supervision_notices::case_id.eq(id))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(notices, 1);
+    assert!(server.log().contains("daily jobs ran"), "{}", server.log());
+}

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod case_admin;
 pub mod cases;
+pub mod daily;
 pub mod flood;
 pub mod holds;
 pub mod intake;
