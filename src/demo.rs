@@ -95,8 +95,11 @@ type DemoTip = (
 );
 
 /// Where each demo case is left: waiting for dispatch, with a bureau, on
-/// the yellow list, on the red list, and closed with its exit accepted.
-const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
+/// the yellow list, on the red list, closed with its exit accepted, and
+/// closed two months ago with an exit deadline that passed (the daily job
+/// proposes joint punishment for it). With each, how many days ago its
+/// tip came in; its steps follow a minute apart.
+const DEMO_CASES: [(DemoTip, i64, &[Step]); 6] = [
     (
         (
             "深圳市绿源印染有限公司沙井分公司",
@@ -106,6 +109,7 @@ const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
             "environment",
             "每晚十一点后排污口排出深色废水流入河涌，气味刺鼻。",
         ),
+        0,
         &[],
     ),
     (
@@ -117,6 +121,7 @@ const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
             "ditiaogang",
             "厂房内有两台中频炉夜间开工，用废钢直接炼钢，疑似地条钢。",
         ),
+        0,
         &[Step::Dispatch],
     ),
     (
@@ -128,6 +133,7 @@ const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
             "energy",
             "轧钢生产线仍在使用已列入淘汰目录的设备，能耗很高。",
         ),
+        0,
         &[
             Step::Dispatch,
             Step::Accept,
@@ -144,6 +150,7 @@ const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
             "environment",
             "印染车间废水未经处理直排，整改后仍有偷排。",
         ),
+        0,
         &[
             Step::Dispatch,
             Step::Accept,
@@ -161,6 +168,7 @@ const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
             "ditiaogang",
             "工业区内有中频炉生产地条钢，已停产但设备未拆除。",
         ),
+        0,
         &[
             Step::Dispatch,
             Step::Accept,
@@ -168,6 +176,24 @@ const DEMO_CASES: [(DemoTip, &[Step]); 5] = [
             Step::Order("close", None),
             Step::Reinspect(true),
             Step::Exit,
+        ],
+    ),
+    (
+        (
+            "深圳市华南水泥有限公司",
+            "914403091922041544",
+            "longhua",
+            "cement",
+            "technology",
+            "厂区仍有一座机械化立窑在生产，属于淘汰类装备。",
+        ),
+        60,
+        &[
+            Step::Dispatch,
+            Step::Accept,
+            Step::Verify,
+            // Exit within a month: that month ended a month ago.
+            Step::Order("close", Some(1)),
         ],
     ),
 ];
@@ -179,7 +205,8 @@ fn demo_cases(state: &AppState) -> anyhow::Result<()> {
         bureau: None,
         scope: Scope::All,
     };
-    for ((name, code, district, industry, dimension, seen), steps) in DEMO_CASES {
+    for ((name, code, district, industry, dimension, seen), days_ago, steps) in DEMO_CASES {
+        let came_in = db::now() - chrono::Duration::days(days_ago);
         let input = TipInput {
             description: seen.into(),
             enterprise_name: Some(name.into()),
@@ -189,7 +216,8 @@ fn demo_cases(state: &AppState) -> anyhow::Result<()> {
             ..Default::default()
         };
         let draft = intake::check(state, input).map_err(|e| anyhow::anyhow!("demo tip: {e:?}"))?;
-        let prepared = intake::prepare(state, draft, TipSource::Web);
+        let mut prepared = intake::prepare(state, draft, TipSource::Web);
+        prepared.received_at = came_in;
         state.db.write_tx(|conn| -> anyhow::Result<()> {
             let (_, case_id) = intake::insert_tip(conn, &prepared)
                 .map_err(|e| anyhow::anyhow!("demo tip: {e:?}"))?;
@@ -198,9 +226,10 @@ fn demo_cases(state: &AppState) -> anyhow::Result<()> {
             } else {
                 "industry_it"
             };
-            for step in steps {
-                let cmd = demo_step(step, lead, district, industry, dimension, code);
-                workflow::apply(conn, &state.pack, &who, case_id, cmd, db::now())
+            for (n, step) in steps.iter().enumerate() {
+                let at = came_in + chrono::Duration::minutes(n as i64 + 1);
+                let cmd = demo_step(step, at, lead, district, industry, dimension, code);
+                workflow::apply(conn, &state.pack, &who, case_id, cmd, at)
                     .map_err(|e| anyhow::anyhow!("demo case {name} {step:?}: {e:?}"))?;
             }
             Ok(())
@@ -225,6 +254,7 @@ enum Step {
 
 fn demo_step(
     step: &Step,
+    at: chrono::NaiveDateTime,
     lead: &str,
     district: &str,
     industry: &str,
@@ -250,9 +280,8 @@ fn demo_step(
         }),
         Step::Order(measure, months) => Command::Order(OrderBody {
             measure: measure.into(),
-            due_on: months.and_then(|m| {
-                workflow::local_day(db::now()).checked_add_months(chrono::Months::new(m))
-            }),
+            due_on: months
+                .and_then(|m| workflow::local_day(at).checked_add_months(chrono::Months::new(m))),
             note: None,
         }),
         Step::Reinspect(passed) => Command::Reinspect(ReinspectBody {

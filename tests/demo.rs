@@ -11,8 +11,8 @@ fn the_demo_fills_the_lists_and_the_queue_once() {
     let count =
         |kind: &str| app.get(&format!("/api/v1/public/lists/{kind}")).json()["count"].clone();
     assert_eq!(count("yellow"), 1);
-    // Still below standard after rectification, and closed by law.
-    assert_eq!(count("red"), 2);
+    // Still below standard after rectification, and closed by law (twice).
+    assert_eq!(count("red"), 3);
     let exit = app.get("/api/v1/public/lists/exit").json();
     assert_eq!(exit["count"], 1);
     assert_eq!(
@@ -20,7 +20,7 @@ fn the_demo_fills_the_lists_and_the_queue_once() {
         "深圳市宏大钢铁有限公司"
     );
     assert_eq!(exit["entries"][0]["capacity"], 3.5);
-    assert_eq!(app.counts().0, 5, "five tips");
+    assert_eq!(app.counts().0, 6, "six tips");
     let statuses = || -> Vec<String> {
         use diesel::prelude::*;
         use tipline::db::schema::cases;
@@ -38,11 +38,19 @@ fn the_demo_fills_the_lists_and_the_queue_once() {
             "dispatched",
             "enforcing",
             "enforcing",
-            "exit_accepted"
+            "exit_accepted",
+            "enforcing"
         ]
     );
+    // The cement works' exit deadline passed a month ago: the daily job
+    // proposes joint punishment, and only that.
+    let now = tipline::db::now();
+    let r = tipline::services::daily::run(&app.state.db, &app.state.pack, now).unwrap();
+    assert_eq!(r.punishment.proposed, 1, "{r:?}");
+    let again = tipline::services::daily::run(&app.state.db, &app.state.pack, now).unwrap();
+    assert_eq!(again.punishment.proposed, 0);
     // A second start adds nothing.
     tipline::demo::load(&app.state).unwrap();
-    assert_eq!(app.counts().0, 5);
-    assert_eq!(statuses().len(), 5);
+    assert_eq!(app.counts().0, 6);
+    assert_eq!(statuses().len(), 6);
 }
