@@ -496,6 +496,8 @@ fn remembered_lists_follow_every_change() {
     // A measure written outside the workflow (no audit entry) still shows.
     yellow_case(&app, 3);
     assert_eq!(names("").len(), 3);
+    let csv = app.get("/api/v1/public/lists/yellow?format=csv").body;
+    assert!(csv.contains("深圳市第2号钢铁有限公司"));
     // A registry rename shows at once.
     app.state
         .db
@@ -517,6 +519,9 @@ fn remembered_lists_follow_every_change() {
         })
         .unwrap();
     assert!(names("").contains(&"深圳市改名后钢铁有限公司".to_string()));
+    // The whole list's CSV, remembered too, follows the change as well.
+    let csv = app.get("/api/v1/public/lists/yellow?format=csv").body;
+    assert!(csv.contains("深圳市改名后钢铁有限公司"), "{csv}");
     // Filters on the remembered list give what the query gives.
     let mut conn = app.state.db.read_conn().unwrap();
     for (q, f) in [

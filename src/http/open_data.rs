@@ -174,33 +174,41 @@ pub async fn api(
     let asked = query.parse().map_err(ApiError::bad_request)?;
     let selected = load(&state, kind, asked.filter.clone()).await?;
     if asked.csv {
-        let rows: Vec<Vec<String>> = selected
-            .entries()
-            .into_iter()
-            .map(ListEntry::csv_row)
-            .collect();
+        let body = selected.body(true, |s| {
+            let rows: Vec<Vec<String>> = s.entries().into_iter().map(ListEntry::csv_row).collect();
+            csv_document(&CSV_HEADER, &rows).into_bytes()
+        });
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 "Content-Disposition",
                 format!("attachment; filename=\"{}-list.csv\"", kind.as_str()),
             ))
-            .body(csv_document(&CSV_HEADER, &rows)));
+            .body(body));
     }
-    let total = selected.len();
-    let (page, per_page, entries) = match asked.window(None) {
-        Some((page, per)) => (Some(page), Some(per), selected.page(page, per)),
-        None => (None, None, selected.entries()),
+    let json = |s: &Selection, window: Option<(usize, usize)>| {
+        let entries = match window {
+            Some((page, per)) => s.page(page, per),
+            None => s.entries(),
+        };
+        serde_json::to_vec(&ListBody {
+            list: kind,
+            title: kind.label_zh(),
+            total: s.len(),
+            count: entries.len(),
+            page: window.map(|w| w.0),
+            per_page: window.map(|w| w.1),
+            entries: &entries,
+        })
+        .expect("a list serialises")
     };
-    Ok(HttpResponse::Ok().json(ListBody {
-        list: kind,
-        title: kind.label_zh(),
-        total,
-        count: entries.len(),
-        page,
-        per_page,
-        entries: &entries,
-    }))
+    let body = match asked.window(None) {
+        Some(w) => json(&selected, Some(w)).into(),
+        None => selected.body(false, |s| json(s, None)),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// The JSON answer, serialised straight from the entries (a `json!` value

@@ -14,9 +14,10 @@
 //! list can be served.
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use diesel::dsl::max;
 use diesel::prelude::*;
 
@@ -33,12 +34,22 @@ type Version = (Option<i64>, Option<i64>, Option<i64>, i64);
 struct Cached {
     version: Version,
     built: Instant,
-    entries: Arc<Vec<ListEntry>>,
+    list: Arc<Remembered>,
+}
+
+/// A derived list, and its whole-list bodies once someone asked for them:
+/// open-data clients fetch the whole list, and serialising 5,000 entries
+/// for each of them was most of what such a request cost.
+#[derive(Default)]
+struct Remembered {
+    entries: Vec<ListEntry>,
+    json: OnceLock<Bytes>,
+    csv: OnceLock<Bytes>,
 }
 
 /// The entries of one list that pass a filter, without copying them.
 pub struct Selection {
-    all: Arc<Vec<ListEntry>>,
+    all: Arc<Remembered>,
     picked: Vec<usize>,
 }
 
@@ -62,8 +73,19 @@ impl Selection {
             .iter()
             .skip(page.saturating_sub(1).saturating_mul(per))
             .take(per)
-            .map(|&i| &self.all[i])
+            .map(|&i| &self.all.entries[i])
             .collect()
+    }
+
+    /// The body of these entries as `make` writes it (CSV when `csv`):
+    /// made once per derivation when the selection is the whole list (a
+    /// filter that every entry passes gives the same body), else each time.
+    pub fn body(&self, csv: bool, make: impl FnOnce(&Selection) -> Vec<u8>) -> Bytes {
+        if self.picked.len() != self.all.entries.len() {
+            return make(self).into();
+        }
+        let cell = if csv { &self.all.csv } else { &self.all.json };
+        cell.get_or_init(|| make(self).into()).clone()
     }
 }
 
@@ -93,23 +115,35 @@ fn version(conn: &mut DbConnection) -> Result<Version, DbError> {
 
 impl ListCache {
     /// The remembered list of `kind` if it is still at version `v`.
-    fn fresh(&self, kind: ListKind, v: &Version) -> Option<Arc<Vec<ListEntry>>> {
+    fn fresh(&self, kind: ListKind, v: &Version) -> Option<Arc<Remembered>> {
         let lists = self.lists.lock().expect("list cache lock");
         lists
             .get(kind.as_str())
             .filter(|c| c.version == *v && c.built.elapsed() < MAX_AGE)
-            .map(|c| c.entries.clone())
+            .map(|c| c.list.clone())
     }
 
-    fn remember(&self, kind: ListKind, version: Version, built: Instant, e: Arc<Vec<ListEntry>>) {
-        self.lists.lock().expect("list cache lock").insert(
-            kind.as_str(),
-            Cached {
-                version,
-                built,
-                entries: e,
-            },
-        );
+    fn remember(
+        &self,
+        kind: ListKind,
+        version: Version,
+        built: Instant,
+        entries: Vec<ListEntry>,
+    ) -> Arc<Remembered> {
+        let list = Arc::new(Remembered {
+            entries,
+            ..Remembered::default()
+        });
+        let cached = Cached {
+            version,
+            built,
+            list: list.clone(),
+        };
+        self.lists
+            .lock()
+            .expect("list cache lock")
+            .insert(kind.as_str(), cached);
+        list
     }
 
     /// How many times lists were derived (not served from memory).
@@ -123,7 +157,7 @@ impl ListCache {
         conn: &mut DbConnection,
         pack: &Pack,
         kind: ListKind,
-    ) -> Result<Arc<Vec<ListEntry>>, DbError> {
+    ) -> Result<Arc<Remembered>, DbError> {
         let v = version(conn)?;
         if let Some(e) = self.fresh(kind, &v) {
             return Ok(e);
@@ -141,14 +175,12 @@ impl ListCache {
         let built = Instant::now();
         self.builds.fetch_add(1, Ordering::Relaxed);
         if kind == ListKind::Exit {
-            let e = Arc::new(lists::exit_until(conn, pack, None)?);
-            self.remember(kind, v, built, e.clone());
-            return Ok(e);
+            let e = lists::exit_until(conn, pack, None)?;
+            return Ok(self.remember(kind, v, built, e));
         }
         let both = lists::yellow_red_until(conn, pack, None)?;
-        let (yellow, red) = (Arc::new(both.yellow), Arc::new(both.red));
-        self.remember(ListKind::Yellow, v, built, yellow.clone());
-        self.remember(ListKind::Red, v, built, red.clone());
+        let yellow = self.remember(ListKind::Yellow, v, built, both.yellow);
+        let red = self.remember(ListKind::Red, v, built, both.red);
         Ok(if kind == ListKind::Yellow {
             yellow
         } else {
@@ -165,7 +197,7 @@ impl ListCache {
         filter: &ListFilter,
     ) -> Result<Selection, DbError> {
         let all = self.whole(conn, pack, kind)?;
-        let picked = filter.positions(pack, &all);
+        let picked = filter.positions(pack, &all.entries);
         Ok(Selection { all, picked })
     }
 }
