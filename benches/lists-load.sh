@@ -2,8 +2,8 @@
 # The public lists over HTTP at 10,000 listed enterprises (issue 7,
 # acceptance 4), on SQLite and on PostgreSQL, with the release binary:
 # fills a fresh database with the data of benches/lists.rs
-# (TIPLINE_BENCH_FILL), serves it, and runs wrk against whole lists (with
-# and without gzip), a filtered list and one page.
+# (TIPLINE_BENCH_FILL), serves it, and runs wrk (8 connections) against
+# whole lists, a filtered list and one page.
 #   bash benches/lists-load.sh             # both backends
 #   BACKENDS=sqlite bash benches/lists-load.sh
 # Needs wrk (Debian package) and the local PostgreSQL (STACK.md).
@@ -34,12 +34,10 @@ for backend in $BACKENDS; do
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
   base="http://127.0.0.1:$port/api/v1/public/lists"
   for q in "yellow" "yellow?format=csv" "red" "exit" "yellow?district=baoan" "yellow?page=1&per_page=100"; do
-    for gz in "" "gzip"; do
-      curl -fs -o /dev/null "$base/$q"   # the first request derives the list
-      echo "== $backend: GET /api/v1/public/lists/$q ${gz:+(Accept-Encoding: gzip)} (wrk -t2 -c8 -d${DURATION}s)"
-      wrk -t2 -c8 -d"${DURATION}s" --latency ${gz:+-H "Accept-Encoding: gzip"} "$base/$q" \
-        | grep -E "Requests/sec|Transfer/sec| 50%| 90%| 99%|Non-2xx|Socket errors"
-    done
+    curl -fs -o /dev/null "$base/$q"   # the first request derives the list
+    echo "== $backend: GET /api/v1/public/lists/$q (wrk -t2 -c8 -d${DURATION}s)"
+    wrk -t2 -c8 -d"${DURATION}s" --latency "$base/$q" \
+      | grep -E "Requests/sec|Transfer/sec| 50%| 90%| 99%|Non-2xx|Socket errors"
   done
   kill $pid; wait $pid 2>/dev/null || true
   rm -rf "$work"
