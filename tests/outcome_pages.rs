@@ -245,6 +245,10 @@ fn punishment_forms_apply_reject_and_repair() {
     let first = propose(&app, yellow_case(&app, 1));
     let second = propose(&app, yellow_case(&app, 2));
     let (cookie, csrf) = app.login("disp");
+    // A record that started four months ago, so credit repair is possible.
+    let today = local_day(tipline::db::now());
+    let start = (today - chrono::Months::new(4)).to_string();
+    let end = (today - chrono::Months::new(4) + chrono::Months::new(36)).to_string();
 
     // The dispatcher's queue says that two proposals wait; a bureau's does not.
     let queue = get(&app, "/staff/queue", &cookie);
@@ -301,7 +305,7 @@ fn punishment_forms_apply_reject_and_repair() {
         Some(&cookie),
         &form(&[
             ("csrf", &csrf),
-            ("starts_on", "2026-12-01"),
+            ("starts_on", &start),
             ("ends_on", "2026-11-01"),
         ]),
     );
@@ -314,8 +318,8 @@ fn punishment_forms_apply_reject_and_repair() {
             ("csrf", csrf),
             ("measures", "government_procurement"),
             ("measures", "land_supply"),
-            ("starts_on", "2026-12-01"),
-            ("ends_on", "2029-11-30"),
+            ("starts_on", &start),
+            ("ends_on", &end),
         ])
     };
     assert_eq!(app.send_form(&apply, Some(&cookie), &good("x")).status, 403);
@@ -372,6 +376,41 @@ fn punishment_forms_apply_reject_and_repair() {
     assert_eq!(p["end_approver"], "市工业和信息化局 张三");
     let page = get(&app, "/staff/punishments?status=repaired", &cookie);
     assert!(page.body.contains("批准：市工业和信息化局 张三"));
+
+    // Applied today with the end left blank: the longest term, and no
+    // credit repair before the shortest has passed.
+    let fourth = propose(&app, yellow_case(&app, 4));
+    let res = app.send_form(
+        &format!("/staff/punishments/{fourth}/apply"),
+        Some(&cookie),
+        &form(&[
+            ("csrf", &csrf),
+            ("measures", "land_supply"),
+            ("starts_on", &today.to_string()),
+            ("ends_on", ""),
+        ]),
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let p = punishment(&app, &cookie, fourth);
+    assert_eq!(p["ends_on"], (today + chrono::Months::new(36)).to_string());
+    let res = app.send_form(
+        &format!("/staff/punishments/{fourth}/repair"),
+        Some(&cookie),
+        &form(&[
+            ("csrf", &csrf),
+            ("reason", "已整改"),
+            ("approver", "市工业和信息化局 李四"),
+        ]),
+    );
+    assert_eq!(res.status, 422, "{}", res.body);
+    let from = today + chrono::Months::new(3);
+    assert!(
+        res.body
+            .contains(&format!("须公示满3个月，{from}起方可信用修复")),
+        "{}",
+        res.body
+    );
+    assert_eq!(punishment(&app, &cookie, fourth)["status"], "active");
 
     // Injected HTML is shown as text.
     let third = propose(&app, yellow_case(&app, 3));

@@ -231,7 +231,24 @@ fn walk() -> Walk {
         Some(&json!({"measures": ["death_penalty"], "starts_on": today(), "ends_on": today()})),
     );
     assert_eq!(res.status, 422, "{}", res.body);
-    let ends = today() + Duration::days(1095);
+    // The record is public for 3 to 36 months (the pack's `[term]`).
+    let starts = today() - chrono::Months::new(4);
+    for (ends, why) in [
+        (starts + chrono::Months::new(37), "longer than 36 months"),
+        (starts + chrono::Months::new(2), "shorter than 3 months"),
+    ] {
+        let res = w.app.send(
+            "POST",
+            &format!("/api/v1/punishments/{pid}/apply"),
+            Some(&dc),
+            Some(&dt),
+            Some(&json!({"measures": ["land_supply"], "starts_on": starts, "ends_on": ends})),
+        );
+        assert_eq!(res.status, 422, "{why}: {}", res.body);
+        assert!(res.json()["fields"]["ends_on"].is_array(), "{why}");
+    }
+    // Started four months ago (so credit repair is possible today).
+    let ends = starts + Duration::days(1095);
     let res = w.app.send(
         "POST",
         &format!("/api/v1/punishments/{pid}/apply"),
@@ -239,7 +256,7 @@ fn walk() -> Walk {
         Some(&dt),
         Some(
             &json!({"measures": ["credit_platform", "land_supply", "government_procurement"],
-                     "starts_on": today(), "ends_on": ends, "issuing_bureau": "industry_it"}),
+                     "starts_on": starts, "ends_on": ends, "issuing_bureau": "industry_it"}),
         ),
     );
     assert_eq!(res.status, 200, "{}", res.body);

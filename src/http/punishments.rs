@@ -190,7 +190,7 @@ pub async fn act(
             let b: RepairBody = body::parse_json(&bytes)?;
             state
                 .db
-                .write(move |c| punishment::repair(c, role, &actor, id, &b, now))
+                .write(move |c| punishment::repair(c, &pack, role, &actor, id, &b, now))
                 .await
         }
         _ => return Err(ApiError::not_found()),

@@ -356,6 +356,8 @@ struct PunishmentsPage {
     measures: Vec<Choice>,
     bureaus: Vec<Choice>,
     today: String,
+    /// The publication term of the pack, for the form's hints.
+    term: crate::jurisdiction::PunishmentTerm,
 }
 
 fn status_label(s: &str) -> &'static str {
@@ -437,6 +439,7 @@ async fn render_punishments(
                 })
                 .collect(),
             today: local_day(workflow::now()).to_string(),
+            term: state.pack.punishment_term.clone(),
         },
     )
 }
@@ -502,7 +505,11 @@ async fn punishment_form(
                         .map(|(_, v)| v.clone())
                         .collect(),
                     starts_on,
-                    ends_on: date_field(pairs, "ends_on")?,
+                    // Blank: the longest term the pack allows.
+                    ends_on: match body::field(pairs, "ends_on").filter(|v| !v.trim().is_empty()) {
+                        Some(_) => Some(date_field(pairs, "ends_on")?),
+                        None => None,
+                    },
                     issuing_bureau: Some(text("issuing_bureau")).filter(|s| !s.is_empty()),
                     legal_basis: Some(text("legal_basis")).filter(|s| !s.trim().is_empty()),
                 })
@@ -533,7 +540,7 @@ async fn punishment_form(
             };
             state
                 .db
-                .write(move |c| punishment::repair(c, role, &actor, id, &b, now))
+                .write(move |c| punishment::repair(c, &pack, role, &actor, id, &b, now))
                 .await
         }
         _ => return error_page(StatusCode::NOT_FOUND),

@@ -63,6 +63,7 @@ struct DeadlinesFile {
 #[serde(deny_unknown_fields)]
 struct PunishmentFile {
     measure: Vec<Spanned<PunishmentMeasure>>,
+    term: Spanned<PunishmentTerm>,
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -242,6 +243,13 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     cited(&mut p, "punishment.toml", &punishment.measure, |e| {
         &e.citation
     });
+    cited(
+        &mut p,
+        "punishment.toml",
+        std::slice::from_ref(&punishment.term),
+        |e| &e.citation,
+    );
+    check_term(&mut p, &defined, &punishment.term);
     cited(&mut p, "calendar.toml", &calendar.report, |e| &e.citation);
     cited(&mut p, "workdays.toml", &workdays.year, |e| &e.citation);
 
@@ -316,6 +324,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
             .into_iter()
             .map(Spanned::into_inner)
             .collect(),
+        punishment_term: punishment.term.into_inner(),
         calendar: calendar
             .report
             .into_iter()
@@ -737,6 +746,32 @@ fn check_workdays(p: &mut Problems, w: &WorkdaysFile) {
     }
 }
 
+/// A publication term of at least a month, a maximum no shorter than any
+/// minimum, and minimums only for dimensions the pack has.
+fn check_term(p: &mut Problems, d: &Defined, t: &Spanned<PunishmentTerm>) {
+    let term = t.get_ref();
+    let longest = term
+        .min_months_by_dimension
+        .values()
+        .fold(term.min_months, |a, &b| a.max(b));
+    if term.min_months == 0 || term.max_months < longest {
+        p.at(
+            "punishment.toml",
+            t.span(),
+            "term: min_months > 0 and max_months at least every minimum".into(),
+        );
+    }
+    for dim in term.min_months_by_dimension.keys() {
+        if !d.dimensions.contains(dim) {
+            p.at(
+                "punishment.toml",
+                t.span(),
+                format!("term: unknown dimension `{dim}`"),
+            );
+        }
+    }
+}
+
 fn check_calendar(p: &mut Problems, c: &CalendarFile) {
     for e in &c.report {
         let due = &e.get_ref().due;
@@ -803,6 +838,37 @@ mod tests {
             let problems = check(embedded_files(&name).unwrap());
             assert!(problems.is_empty(), "{name}: {problems:?}");
         }
+    }
+
+    #[test]
+    fn a_publication_term_that_cannot_hold_is_reported() {
+        let mut files = shenzhen();
+        let f = files
+            .iter_mut()
+            .find(|f| f.name == "punishment.toml")
+            .unwrap();
+        f.text = f
+            .text
+            .replace("max_months = 36", "max_months = 6")
+            .replace("{ safety = 12 }", "{ safety = 12, weather = 2 }");
+        let header = f.text[..f.text.find("[term]").unwrap()]
+            .matches('\n')
+            .count()
+            + 1;
+        let errors = check(files);
+        let near =
+            |words: &str| (header..=header + 1).any(|l| has(&errors, "punishment.toml", l, words));
+        assert!(near("max_months at least every minimum"), "{errors:?}");
+        assert!(near("unknown dimension `weather`"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_safety_case_is_public_longer() {
+        let pack = super::super::embedded_pack("shenzhen-2019").unwrap();
+        let t = &pack.punishment_term;
+        assert_eq!((t.min_months, t.max_months), (3, 36));
+        assert_eq!(t.min_months_for(&["energy".into()]), 3);
+        assert_eq!(t.min_months_for(&["energy".into(), "safety".into()]), 12);
     }
 
     #[test]

@@ -343,6 +343,31 @@ pub struct PunishmentMeasure {
     pub citation: String,
 }
 
+/// How long a joint-punishment record is public (公示期): the end a
+/// dispatcher sets lies within `[min, max]` months of the start, and credit
+/// repair may end it early only once the minimum has passed. Some
+/// dimensions (safety) have a longer minimum.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PunishmentTerm {
+    pub min_months: u32,
+    pub max_months: u32,
+    /// Longer minimums by dimension key (`safety = 12`).
+    #[serde(default)]
+    pub min_months_by_dimension: std::collections::BTreeMap<String, u32>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+impl PunishmentTerm {
+    /// The minimum for a case of these dimensions: the longest that applies.
+    pub fn min_months_for(&self, dims: &[String]) -> u32 {
+        dims.iter()
+            .filter_map(|d| self.min_months_by_dimension.get(d))
+            .fold(self.min_months, |a, &b| a.max(b))
+    }
+}
+
 /// A report due date of the calendar (总结阶段).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -422,6 +447,7 @@ pub struct Pack {
     pub requirements: Vec<Requirement>,
     pub deadlines: Vec<Deadline>,
     pub punishments: Vec<PunishmentMeasure>,
+    pub punishment_term: PunishmentTerm,
     pub calendar: Vec<ReportDue>,
     pub retention: Vec<RetentionRule>,
     pub flood: FloodRule,

@@ -149,7 +149,8 @@ pub struct ApplyBody {
     /// Keys of the pack's `[[measure]]` list.
     pub measures: Vec<String>,
     pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
+    /// Within the pack's publication term (`[term]`); its longest when absent.
+    pub ends_on: Option<NaiveDate>,
     /// A pack bureau key; the case's lead bureau when absent.
     pub issuing_bureau: Option<String>,
     /// Added to the measures' own bases.
@@ -200,6 +201,26 @@ fn current(conn: &mut DbConnection, id: i64) -> Result<PunishmentRow, Punishment
     pdb::get(conn, id)?.ok_or(PunishmentError::NotFound)
 }
 
+/// The dimensions of the record's case: a safety case is public longer.
+fn case_dimensions(conn: &mut DbConnection, case_id: i64) -> Result<Vec<String>, PunishmentError> {
+    use crate::db::schema::cases;
+    use diesel::prelude::*;
+    let dims: String = cases::table
+        .find(case_id)
+        .select(cases::dimensions)
+        .first(conn)?;
+    Ok(dims
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+fn months_after(day: NaiveDate, months: u32) -> NaiveDate {
+    day.checked_add_months(chrono::Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
 pub fn apply(
     conn: &mut DbConnection,
     pack: &Pack,
@@ -240,11 +261,22 @@ pub fn apply(
             "choose at least one measure",
         );
     }
-    if b.ends_on <= b.starts_on {
+    // The publication term of the pack, the longer minimum for safety.
+    let term = &pack.punishment_term;
+    let min = term.min_months_for(&case_dimensions(conn, row.case_id)?);
+    let ends_on = b
+        .ends_on
+        .unwrap_or_else(|| months_after(b.starts_on, term.max_months));
+    if ends_on < months_after(b.starts_on, min)
+        || ends_on > months_after(b.starts_on, term.max_months)
+    {
         e.add(
             "ends_on",
-            "结束日期须晚于开始日期",
-            "ends_on must be after starts_on",
+            &format!("公示期须为{min}至{}个月", term.max_months),
+            &format!(
+                "the record is public for {min} to {} months",
+                term.max_months
+            ),
         );
     }
     let bureau = b
@@ -276,7 +308,7 @@ pub fn apply(
             legal_basis: &basis,
             issuing_bureau: &bureau,
             starts_on: b.starts_on,
-            ends_on: b.ends_on,
+            ends_on,
             by: actor,
             at: now,
         },
@@ -290,7 +322,7 @@ pub fn apply(
         "punishment.applied",
         &format!("case:{}", row.case_id),
         &serde_json::json!({"punishment_id": id, "measures": keys, "starts_on": b.starts_on,
-            "ends_on": b.ends_on, "issuing_bureau": bureau, "legal_basis": basis})
+            "ends_on": ends_on, "issuing_bureau": bureau, "legal_basis": basis})
         .to_string(),
         now,
     )?;
@@ -322,9 +354,11 @@ pub fn reject(
     current(conn, id)
 }
 
-/// Credit repair: end an active record early.
+/// Credit repair: end an active record early, once it has been public for
+/// the pack's minimum term.
 pub fn repair(
     conn: &mut DbConnection,
+    pack: &Pack,
     role: Role,
     actor: &str,
     id: i64,
@@ -336,6 +370,20 @@ pub fn repair(
     let approver = required("approver", &b.approver)?;
     let row = current(conn, id)?;
     let today = local_day(now);
+    if row.status != "active" {
+        return Err(PunishmentError::Conflict(row.status));
+    }
+    let min = pack
+        .punishment_term
+        .min_months_for(&case_dimensions(conn, row.case_id)?);
+    let earliest = row.starts_on.map(|s| months_after(s, min));
+    if let Some(day) = earliest.filter(|d| today < *d) {
+        return Err(field(
+            "repair",
+            &format!("须公示满{min}个月，{day}起方可信用修复"),
+            &format!("credit repair is possible from {day}, after {min} months of publication"),
+        ));
+    }
     if !pdb::end(conn, id, "repaired", today, &reason, Some(&approver), now)? {
         return Err(PunishmentError::Conflict(row.status));
     }
