@@ -113,6 +113,15 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(every) = jobs_every {
         crate::services::daily::spawn(state.db.clone(), state.pack.clone(), every);
     }
+    let today = crate::services::workflow::local_day(crate::db::now());
+    for year in state.pack.work_calendar().missing_years(today, 60) {
+        tracing::warn!(
+            year,
+            pack = %state.pack.meta.key,
+            "the working-day calendar lacks this year: its deadlines skip weekends only; \
+             add the State Council's holiday notice to the pack's workdays.toml"
+        );
+    }
     tracing::info!(
         bind = %args.bind,
         pack = %state.pack.meta.key,

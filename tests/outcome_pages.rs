@@ -650,3 +650,42 @@ fn a_burst_on_a_stale_list_derives_it_once() {
     assert_eq!(app.get("/api/v1/public/lists/yellow").json()["count"], 2);
     assert_eq!(app.state.list_cache.builds() - before, 2);
 }
+
+/// The dispatcher's queue names a year the pack's working-day calendar
+/// lacks (its deadlines would skip weekends only), before that year starts.
+#[test]
+fn the_queue_names_a_year_the_working_day_calendar_lacks() {
+    use chrono::Datelike;
+    let year = local_day(tipline::db::now()).year();
+    let with_years = |years: Vec<i32>| {
+        TestApp::spawn_tuned(serve_args(1000), move |state| {
+            let mut pack = (*state.pack).clone();
+            pack.workdays.retain(|y| y.year < year);
+            for y in years {
+                pack.workdays.push(tipline::jurisdiction::WorkYear {
+                    year: y,
+                    holidays: Vec::new(),
+                    workdays: Vec::new(),
+                    citation: "test".into(),
+                });
+            }
+            state.pack = std::sync::Arc::new(pack);
+        })
+    };
+    let queue = |app: &TestApp, role: &str| {
+        app.add_user(
+            role,
+            role,
+            (role == "bureau").then_some("industry_it"),
+            None,
+        );
+        let (cookie, _) = app.login(role);
+        get(app, "/staff/queue", &cookie).body
+    };
+    let stops_last_year = with_years(Vec::new());
+    let page = queue(&stops_last_year, "dispatcher");
+    assert!(page.contains(&format!("工作日历缺少 {year} 年")), "{page}");
+    assert!(!queue(&stops_last_year, "bureau").contains("工作日历缺少"));
+    let covered = with_years(vec![year, year + 1]);
+    assert!(!queue(&covered, "dispatcher").contains("工作日历缺少"));
+}

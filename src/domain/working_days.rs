@@ -82,11 +82,29 @@ impl WorkCalendar {
     pub fn covers_span(&self, from: NaiveDate, to: NaiveDate) -> bool {
         (from.year()..=to.year()).all(|y| self.covers(y))
     }
+
+    /// The years from `today` to `horizon_days` later that the calendar
+    /// lacks: deadlines in them skip weekends only, not the holidays.
+    pub fn missing_years(&self, today: NaiveDate, horizon_days: i64) -> Vec<i32> {
+        let until = today + chrono::Duration::days(horizon_days);
+        (today.year()..=until.year())
+            .filter(|y| !self.covers(*y))
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_year_without_its_notice_is_named_before_it_starts() {
+        let mut c = WorkCalendar::default();
+        c.add_year(2026, [], []);
+        assert!(c.missing_years(d("2026-06-01"), 60).is_empty());
+        assert_eq!(c.missing_years(d("2026-12-01"), 60), [2027]);
+        assert_eq!(c.missing_years(d("2027-03-01"), 60), [2027]);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

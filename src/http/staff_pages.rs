@@ -201,6 +201,8 @@ struct QueuePage {
     /// Joint-punishment proposals waiting for a decision (dispatchers and
     /// admins): the daily job proposes, a person decides.
     proposals: i64,
+    /// Years soon in use that the pack's working-day calendar lacks.
+    calendar_gaps: Vec<i32>,
 }
 
 fn choices<'a>(items: impl Iterator<Item = (&'a str, String)>, current: &str) -> Vec<Choice> {
@@ -329,6 +331,14 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         true => report_calendar::upcoming(&p.calendar, workflow::local_day(workflow::now())),
         false => Vec::new(),
     };
+    // Two months ahead: time to add the State Council's holiday notice,
+    // which comes out in November or December.
+    let calendar_gaps = match decides {
+        true => p
+            .work_calendar()
+            .missing_years(workflow::local_day(workflow::now()), 60),
+        false => Vec::new(),
+    };
     let proposals = match decides {
         true => state
             .db
@@ -345,6 +355,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         &QueuePage {
             reminders,
             proposals,
+            calendar_gaps,
             username: staff.username.clone(),
             csrf: staff.csrf_token.clone(),
             tabs,
