@@ -7,8 +7,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::errors::ApiError;
-#[allow(unused_imports)] // named by the OpenAPI attribute
-use super::openapi::ErrorBody;
 use super::public::html;
 use crate::domain::errors::FieldErrors;
 use crate::domain::lists::{ListKind, csv_document};
@@ -73,18 +71,12 @@ impl Asked {
     }
 }
 
-/// A value with full-width digits (一个中文输入法的 ２０２６) made ASCII and
-/// blanks made absent.
+/// A value folded as intake folds text (`text::fold`: full-width digits as
+/// a Chinese input method types them, traditional characters, case), and
+/// a blank one made absent.
 fn given(v: &Option<String>) -> Option<String> {
-    let v = v.as_deref()?.trim();
-    let ascii: String = v
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            c => c,
-        })
-        .collect();
-    (!ascii.is_empty()).then_some(ascii)
+    let v = crate::text::fold(v.as_deref()?.trim());
+    (!v.is_empty()).then_some(v)
 }
 
 impl ListQuery {
@@ -160,9 +152,9 @@ async fn load(state: &AppState, kind: ListKind, f: ListFilter) -> Result<Selecti
     responses(
         (status = 200, description = "the filtered list (the whole list unless a page is asked for)",
             content((ListBody = "application/json"), (String = "text/csv"))),
-        (status = 400, description = "a query key or value the route does not take", body = ErrorBody),
-        (status = 404, description = "no such list or format", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
+        (status = 400, description = "a query key or value the route does not take", body = super::openapi::ErrorBody),
+        (status = 404, description = "no such list", body = super::openapi::ErrorBody),
+        (status = 503, description = "database unavailable", body = super::openapi::ErrorBody),
     )
 )]
 pub async fn api(
