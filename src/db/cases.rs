@@ -31,7 +31,8 @@ pub fn co_bureaus_column(keys: &[String]) -> String {
     }
 }
 
-pub fn co_bureaus_list(column: &str) -> Vec<String> {
+/// A comma-joined key column (`dimensions`, `co_bureaus`) as its keys.
+pub fn key_list(column: &str) -> Vec<String> {
     column
         .split(',')
         .filter(|s| !s.is_empty())

@@ -327,16 +327,15 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         .collect();
     let p = &state.pack;
     let decides = matches!(staff.role, Role::Admin | Role::Dispatcher);
+    let today = workflow::local_day(workflow::now());
     let reminders = match decides {
-        true => report_calendar::upcoming(&p.calendar, workflow::local_day(workflow::now())),
+        true => report_calendar::upcoming(&p.calendar, today),
         false => Vec::new(),
     };
     // Two months ahead: time to add the State Council's holiday notice,
     // which comes out in November or December.
     let calendar_gaps = match decides {
-        true => p
-            .work_calendar()
-            .missing_years(workflow::local_day(workflow::now()), 60),
+        true => p.work_calendar().missing_years(today, 60),
         false => Vec::new(),
     };
     let proposals = match decides {

@@ -132,13 +132,6 @@ pub struct MessageView {
     pub at: NaiveDateTime,
 }
 
-fn split_keys(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|k| !k.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// Credit code and name of each case's enterprise, in one query.
 fn enterprise_refs(
     conn: &mut crate::db::DbConnection,
@@ -161,9 +154,9 @@ fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary
         enterprise: row.enterprise_id.and_then(|id| refs.remove(&id)),
         industry: row.industry.clone(),
         district: row.district.clone(),
-        dimensions: split_keys(&row.dimensions),
+        dimensions: cases::key_list(&row.dimensions),
         lead_bureau: row.lead_bureau.clone(),
-        co_bureaus: cases::co_bureaus_list(&row.co_bureaus),
+        co_bureaus: cases::key_list(&row.co_bureaus),
         tip_count: row.tip_count,
         first_seen_at: row.first_seen_at,
         last_seen_at: row.last_seen_at,
@@ -227,7 +220,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                     address: t.address,
                     district: t.district,
                     industry: t.industry,
-                    dimensions: split_keys(&t.dimensions),
+                    dimensions: cases::key_list(&t.dimensions),
                     occurred_on: t.occurred_on,
                     has_contact: t.has_contact,
                     received_at: t.received_at,
@@ -248,7 +241,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 && step != "measure"
             {
                 let src = pack
-                    .step_deadline(step, &split_keys(&row.dimensions))
+                    .step_deadline(step, &cases::key_list(&row.dimensions))
                     .map(|d| d.key.clone());
                 deadlines.push(DeadlineView {
                     step: step.clone(),

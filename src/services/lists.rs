@@ -136,13 +136,6 @@ pub fn legal_basis(pack: &Pack, dims: &[String], rule_key: Option<&str>) -> Stri
         .unwrap_or_else(|| pack.meta.source.clone())
 }
 
-fn split(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|k| !k.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// The list of `kind`, filtered, ordered by date then case.
 pub fn list(
     conn: &mut DbConnection,
@@ -438,7 +431,7 @@ fn entry(
         (Some(c), None, None) => (format!("统一社会信用代码 {c}"), Some(c.clone())),
         (None, _, None) => return None,
     };
-    let dims = split(&info.dimensions);
+    let dims = crate::db::cases::key_list(&info.dimensions);
     Some(ListEntry {
         list: kind,
         enterprise_name: name,

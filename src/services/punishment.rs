@@ -96,12 +96,7 @@ pub fn run_daily_in(
                 code.clone(),
             ),
         };
-        let dims: Vec<String> = dims
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        let basis = legal_basis(pack, &dims, None);
+        let basis = legal_basis(pack, &crate::db::cases::key_list(&dims), None);
         let id = pdb::insert_proposal(
             conn,
             &NewProposal {
@@ -209,11 +204,7 @@ fn case_dimensions(conn: &mut DbConnection, case_id: i64) -> Result<Vec<String>,
         .find(case_id)
         .select(cases::dimensions)
         .first(conn)?;
-    Ok(dims
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect())
+    Ok(crate::db::cases::key_list(&dims))
 }
 
 fn months_after(day: NaiveDate, months: u32) -> NaiveDate {

@@ -267,13 +267,6 @@ fn facts(conn: &mut DbConnection, case: &CaseRow) -> Result<Facts, WorkflowError
     })
 }
 
-fn split_keys(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|k| !k.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// The due date of a working-day step limit from the pack, if it has one.
 pub fn step_due(
     pack: &Pack,
@@ -356,7 +349,7 @@ pub fn apply(
         return Err(WorkflowError::Forbidden);
     }
     let today = local_day(now);
-    let dims = split_keys(&case.dimensions);
+    let dims = case_db::key_list(&case.dimensions);
     let subject = format!("case:{case_id}");
     let mut change = CaseChange::default();
     let mut due_out = None;
@@ -382,7 +375,7 @@ pub fn apply(
                 },
             )?;
             let before = serde_json::json!({
-                "lead_bureau": case.lead_bureau, "co_bureaus": case_db::co_bureaus_list(&case.co_bureaus),
+                "lead_bureau": case.lead_bureau, "co_bureaus": case_db::key_list(&case.co_bureaus),
                 "district": case.district, "industry": case.industry, "dimensions": dims,
                 "enterprise_credit_code": case.enterprise_credit_code,
             });
