@@ -31,15 +31,6 @@ pub fn co_bureaus_column(keys: &[String]) -> String {
     }
 }
 
-/// A comma-joined key column (`dimensions`, `co_bureaus`) as its keys.
-pub fn key_list(column: &str) -> Vec<String> {
-    column
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 pub fn insert(conn: &mut DbConnection, c: &NewCase<'_>) -> QueryResult<i64> {
     diesel::insert_into(cases::table)
         .values((

@@ -29,3 +29,13 @@ pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
+
+/// A comma-joined key column (`cases.dimensions`, `cases.co_bureaus`,
+/// `punishments.measures`) as its keys.
+pub fn key_list(column: &str) -> Vec<String> {
+    column
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}

@@ -320,17 +320,9 @@ impl PunishmentView {
     pub fn new(p: &crate::jurisdiction::Pack, row: PunishmentRow) -> PunishmentView {
         PunishmentView {
             status_label: status_label(&row.status),
-            measure_names: row
-                .measures
-                .split(',')
-                .filter(|k| !k.is_empty())
-                .map(|k| {
-                    p.punishments
-                        .iter()
-                        .find(|m| m.key == k)
-                        .map(|m| m.name.clone())
-                        .unwrap_or(k.to_string())
-                })
+            measure_names: crate::db::key_list(&row.measures)
+                .iter()
+                .map(|k| p.punishment_name(k))
                 .collect::<Vec<_>>()
                 .join("、"),
             bureau_name: row

@@ -541,6 +541,14 @@ impl Pack {
         self.bureaus.iter().find(|d| d.key == key)
     }
 
+    /// The Chinese name of a joint-punishment measure, else its key.
+    pub fn punishment_name(&self, key: &str) -> String {
+        self.punishments
+            .iter()
+            .find(|m| m.key == key)
+            .map_or_else(|| key.to_string(), |m| m.name.clone())
+    }
+
     /// The matrix row for a dimension and industry, ignoring `when_words` rows:
     /// the industry's own row, else the dimension's default row.
     pub fn route(&self, dimension: &str, industry: Option<&str>) -> Option<&Route> {

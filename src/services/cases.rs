@@ -154,9 +154,9 @@ fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary
         enterprise: row.enterprise_id.and_then(|id| refs.remove(&id)),
         industry: row.industry.clone(),
         district: row.district.clone(),
-        dimensions: cases::key_list(&row.dimensions),
+        dimensions: crate::db::key_list(&row.dimensions),
         lead_bureau: row.lead_bureau.clone(),
-        co_bureaus: cases::key_list(&row.co_bureaus),
+        co_bureaus: crate::db::key_list(&row.co_bureaus),
         tip_count: row.tip_count,
         first_seen_at: row.first_seen_at,
         last_seen_at: row.last_seen_at,
@@ -220,7 +220,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                     address: t.address,
                     district: t.district,
                     industry: t.industry,
-                    dimensions: cases::key_list(&t.dimensions),
+                    dimensions: crate::db::key_list(&t.dimensions),
                     occurred_on: t.occurred_on,
                     has_contact: t.has_contact,
                     received_at: t.received_at,
@@ -241,7 +241,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 && step != "measure"
             {
                 let src = pack
-                    .step_deadline(step, &cases::key_list(&row.dimensions))
+                    .step_deadline(step, &crate::db::key_list(&row.dimensions))
                     .map(|d| d.key.clone());
                 deadlines.push(DeadlineView {
                     step: step.clone(),

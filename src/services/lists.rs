@@ -431,7 +431,7 @@ fn entry(
         (Some(c), None, None) => (format!("统一社会信用代码 {c}"), Some(c.clone())),
         (None, _, None) => return None,
     };
-    let dims = crate::db::cases::key_list(&info.dimensions);
+    let dims = crate::db::key_list(&info.dimensions);
     Some(ListEntry {
         list: kind,
         enterprise_name: name,

@@ -96,7 +96,7 @@ pub fn run_daily_in(
                 code.clone(),
             ),
         };
-        let basis = legal_basis(pack, &crate::db::cases::key_list(&dims), None);
+        let basis = legal_basis(pack, &crate::db::key_list(&dims), None);
         let id = pdb::insert_proposal(
             conn,
             &NewProposal {
@@ -204,7 +204,7 @@ fn case_dimensions(conn: &mut DbConnection, case_id: i64) -> Result<Vec<String>,
         .find(case_id)
         .select(cases::dimensions)
         .first(conn)?;
-    Ok(crate::db::cases::key_list(&dims))
+    Ok(crate::db::key_list(&dims))
 }
 
 fn months_after(day: NaiveDate, months: u32) -> NaiveDate {
@@ -434,12 +434,7 @@ pub fn export(pack: &Pack, rows: &[PunishmentRow]) -> Vec<ExportRecord> {
     rows.iter()
         .filter(|r| matches!(r.status.as_str(), "active" | "repaired" | "expired"))
         .map(|r| {
-            let measures: Vec<String> = r
-                .measures
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
+            let measures = crate::db::key_list(&r.measures);
             let bureau = r.issuing_bureau.clone().unwrap_or_default();
             ExportRecord {
                 record_id: r.id,
@@ -447,16 +442,7 @@ pub fn export(pack: &Pack, rows: &[PunishmentRow]) -> Vec<ExportRecord> {
                 enterprise_name: r.enterprise_name.clone(),
                 case_id: r.case_id,
                 status: r.status.clone(),
-                measure_names: measures
-                    .iter()
-                    .map(|k| {
-                        pack.punishments
-                            .iter()
-                            .find(|m| m.key == *k)
-                            .map(|m| m.name.clone())
-                            .unwrap_or_else(|| k.clone())
-                    })
-                    .collect(),
+                measure_names: measures.iter().map(|k| pack.punishment_name(k)).collect(),
                 measures,
                 legal_basis: r.legal_basis.clone(),
                 issuing_bureau_name: pack

@@ -48,7 +48,7 @@ pub fn run_overdue_in(
     // Intake opens cases without a due date (it stays fast and simple); the
     // dispatch limit runs from the day the tip arrived.
     for (id, created_at, dims) in case_db_unscheduled(conn)? {
-        let dims = crate::db::cases::key_list(&dims);
+        let dims = crate::db::key_list(&dims);
         if let Some(due) = step_due(pack, "dispatch", &dims, local_day(created_at)) {
             measures::schedule(conn, id, "dispatch", due)?;
             report.due_assigned += 1;

@@ -349,7 +349,7 @@ pub fn apply(
         return Err(WorkflowError::Forbidden);
     }
     let today = local_day(now);
-    let dims = case_db::key_list(&case.dimensions);
+    let dims = crate::db::key_list(&case.dimensions);
     let subject = format!("case:{case_id}");
     let mut change = CaseChange::default();
     let mut due_out = None;
@@ -375,7 +375,7 @@ pub fn apply(
                 },
             )?;
             let before = serde_json::json!({
-                "lead_bureau": case.lead_bureau, "co_bureaus": case_db::key_list(&case.co_bureaus),
+                "lead_bureau": case.lead_bureau, "co_bureaus": crate::db::key_list(&case.co_bureaus),
                 "district": case.district, "industry": case.industry, "dimensions": dims,
                 "enterprise_credit_code": case.enterprise_credit_code,
             });
