@@ -1,35 +1,73 @@
 //! What the administrative subcommands do (parsing is in main.rs).
 use std::io::BufRead;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
-use crate::auth::password;
-use crate::db::{self, Db, audit, users};
+use crate::db::{self, Db, users};
 use crate::domain::role::Role;
 use crate::services::ServiceError;
 use crate::services::accounts::{self, NewUser};
 
+/// `tipline user …`. The password comes from --password-stdin or TIPLINE_PASSWORD.
+#[derive(clap::Subcommand)]
 pub enum UserAction {
+    /// Create an account.
     Add {
+        #[arg(long)]
         username: String,
+        /// admin, dispatcher, bureau or district.
+        #[arg(long)]
         role: String,
+        /// The bureau key (role bureau), e.g. ecology_environment.
+        #[arg(long)]
         bureau: Option<String>,
+        /// The district key (role district), e.g. baoan.
+        #[arg(long)]
         district: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
         password_stdin: bool,
+        #[arg(long, env = "TIPLINE_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        #[arg(long, env = "TIPLINE_PACK", default_value = crate::jurisdiction::DEFAULT_PACK)]
         pack: String,
     },
+    /// List accounts.
     List,
-    Disable {
-        username: String,
-    },
-    Enable {
-        username: String,
-    },
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Set a new password (from --password-stdin or TIPLINE_PASSWORD); ends the account's sessions.
     ResetPassword {
         username: String,
+        #[arg(long)]
         password_stdin: bool,
+        #[arg(long, env = "TIPLINE_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+    },
+    /// Change an account's role (and bureau or district); ends its sessions.
+    SetRole {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        bureau: Option<String>,
+        #[arg(long)]
+        district: Option<String>,
+        #[arg(long, env = "TIPLINE_PACK", default_value = crate::jurisdiction::DEFAULT_PACK)]
+        pack: String,
+    },
+    /// Enrol an account in the TOTP second factor; prints the otpauth:// URI once.
+    TotpEnrol { username: String },
+    /// Remove an account's TOTP second factor.
+    TotpRemove { username: String },
+    /// Require TOTP at login for every account of a role (--off to stop).
+    RequireTotp {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -59,7 +97,25 @@ fn explain(e: ServiceError) -> anyhow::Error {
     }
 }
 
-pub fn user(db: &Db, action: UserAction) -> anyhow::Result<()> {
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    Role::parse(role).context("role must be admin, dispatcher, bureau or district")
+}
+
+pub fn user(
+    db: &Db,
+    secrets: &crate::config::SecretArgs,
+    action: UserAction,
+) -> anyhow::Result<()> {
+    use crate::services::second_factor;
+    use accounts::AccountChange;
+    let now = db::now();
+    let change = |username: &str, change: AccountChange, pack: &str| {
+        let pack = crate::startup::load_pack(pack)?;
+        accounts::change_account(db, &pack, "cli", username, change).map_err(|e| match e {
+            ServiceError::NotFound => anyhow::anyhow!("no user {username}"),
+            other => explain(other),
+        })
+    };
     match action {
         UserAction::Add {
             username,
@@ -70,9 +126,7 @@ pub fn user(db: &Db, action: UserAction) -> anyhow::Result<()> {
             password,
             pack,
         } => {
-            let Some(role) = Role::parse(&role) else {
-                bail!("role must be admin, dispatcher, bureau or district");
-            };
+            let role = parse_role(&role)?;
             let pack = crate::startup::load_pack(&pack)?;
             let password = read_password(password_stdin, password)?;
             let user = NewUser {
@@ -92,13 +146,7 @@ pub fn user(db: &Db, action: UserAction) -> anyhow::Result<()> {
                 "id", "username", "role", "bureau", "district"
             );
             for u in users::list(&mut conn)? {
-                let state = if u.disabled {
-                    "disabled"
-                } else if u.locked_until.is_some_and(|t| t > db::now()) {
-                    "locked"
-                } else {
-                    "active"
-                };
+                let state = if u.disabled { "disabled" } else { "active" };
                 println!(
                     "{:<6} {:<24} {:<11} {:<22} {:<12} {state}",
                     u.id,
@@ -109,30 +157,61 @@ pub fn user(db: &Db, action: UserAction) -> anyhow::Result<()> {
                 );
             }
         }
-        UserAction::Disable { username } => set_disabled(db, &username, true)?,
-        UserAction::Enable { username } => set_disabled(db, &username, false)?,
+        UserAction::Disable { username } => {
+            change(
+                &username,
+                AccountChange::Disable,
+                crate::jurisdiction::DEFAULT_PACK,
+            )?;
+            println!("{username} disabled");
+        }
+        UserAction::Enable { username } => {
+            change(
+                &username,
+                AccountChange::Enable,
+                crate::jurisdiction::DEFAULT_PACK,
+            )?;
+            println!("{username} enabled");
+        }
         UserAction::ResetPassword {
             username,
             password_stdin,
             password,
         } => {
             let password = read_password(password_stdin, password)?;
-            if password.chars().count() < password::MIN_LENGTH {
-                bail!(
-                    "the password must have at least {} characters",
-                    password::MIN_LENGTH
-                );
-            }
-            let hash = password::hash(&password);
-            db.write_tx(|conn| -> anyhow::Result<()> {
-                if users::set_password(conn, &username, &hash)? == 0 {
-                    bail!("no user {username}");
-                }
-                let subject = format!("user:{username}");
-                audit::append(conn, "cli", "user.reset_password", &subject, "", db::now())?;
-                Ok(())
-            })?;
-            println!("password of {username} reset");
+            change(
+                &username,
+                AccountChange::ResetPassword(password),
+                crate::jurisdiction::DEFAULT_PACK,
+            )?;
+            println!("password of {username} reset; its sessions ended");
+        }
+        UserAction::SetRole {
+            username,
+            role,
+            bureau,
+            district,
+            pack,
+        } => {
+            let role = parse_role(&role)?;
+            change(
+                &username,
+                AccountChange::Role {
+                    role,
+                    bureau,
+                    district,
+                },
+                &pack,
+            )?;
+            println!("{username} is now {}; its sessions ended", role.as_str());
+        }
+        UserAction::TotpEnrol { username } => {
+            let secrets = crate::startup::secrets(secrets)?;
+            println!("{}", second_factor::enrol(db, &secrets, &username, now)?);
+        }
+        UserAction::TotpRemove { username } => second_factor::remove(db, &username, now)?,
+        UserAction::RequireTotp { role, off } => {
+            second_factor::require_for_role(db, parse_role(&role)?, !off, now)?;
         }
     }
     Ok(())
@@ -175,37 +254,6 @@ pub fn import_enterprises(
         report.rejected.len(),
         report.warnings.len(),
         started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-fn set_disabled(db: &Db, username: &str, disabled: bool) -> anyhow::Result<()> {
-    db.write_tx(|conn| -> anyhow::Result<()> {
-        let Some(user) = users::by_username(conn, username)? else {
-            bail!("no user {username}");
-        };
-        users::set_disabled(conn, username, disabled)?;
-        if disabled {
-            users::delete_sessions_of(conn, user.id)?;
-        }
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
-        audit::append(
-            conn,
-            "cli",
-            action,
-            &format!("user:{username}"),
-            "",
-            db::now(),
-        )?;
-        Ok(())
-    })?;
-    println!(
-        "{username} {}",
-        if disabled { "disabled" } else { "enabled" }
     );
     Ok(())
 }

@@ -72,15 +72,41 @@ pub struct ServeArgs {
     /// Receipt lookups per minute per client.
     #[arg(long, env = "TIPLINE_LOOKUP_LIMIT", default_value_t = 30)]
     pub lookup_limit: u32,
-    /// Take the client address from X-Forwarded-For (only behind a proxy you run).
+    /// Deprecated: the same as `TIPLINE_TRUSTED_PROXIES=1`.
     #[arg(long, env = "TIPLINE_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+    /// The proxies in front: a hop count (`1` for one nginx) or addresses and
+    /// blocks (`127.0.0.1,10.0.0.0/8`). Forwarding headers are read from the
+    /// right, and only when a trusted proxy sent them.
+    #[arg(long, env = "TIPLINE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Which header the proxies write: `x-forwarded-for` or `forwarded` (RFC 7239).
+    #[arg(
+        long,
+        env = "TIPLINE_FORWARDED_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    pub forwarded_header: String,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TIPLINE_WORKERS")]
     pub workers: Option<usize>,
     /// Seconds to finish in-flight requests after SIGTERM.
     #[arg(long, env = "TIPLINE_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+    /// Seconds any request body may take; after that it must keep arriving
+    /// at `TIPLINE_BODY_MIN_RATE` on average or it is cut off (408).
+    #[arg(long, env = "TIPLINE_BODY_TIMEOUT", default_value_t = 60)]
+    pub body_timeout: u64,
+    /// Bytes per second a body must average once past the timeout.
+    #[arg(long, env = "TIPLINE_BODY_MIN_RATE", default_value_t = 2048)]
+    pub body_min_rate: u64,
+    /// Hours after which a staff session ends however active it is.
+    #[arg(long, env = "TIPLINE_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u32,
+    /// The bearer token a Prometheus scraper sends to `/metrics`; without
+    /// one, `/metrics` is not served.
+    #[arg(long, env = "TIPLINE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub intake: IntakeArgs,
 }
@@ -106,6 +132,15 @@ pub struct IntakeArgs {
     /// Files per tip.
     #[arg(long, env = "TIPLINE_MAX_FILES", default_value_t = 5)]
     pub max_files: usize,
+    /// Bytes an image may take once decoded (width × height × bytes per pixel), in MiB.
+    #[arg(long, env = "TIPLINE_IMAGE_BUDGET_MB", default_value_t = 256)]
+    pub image_budget_mb: u64,
+    /// Bytes a PDF's object streams may inflate to, in MiB.
+    #[arg(long, env = "TIPLINE_PDF_BUDGET_MB", default_value_t = 64)]
+    pub pdf_budget_mb: u64,
+    /// Upload bodies held in memory at once, all requests together, in MiB.
+    #[arg(long, env = "TIPLINE_UPLOAD_MEMORY_MB", default_value_t = 256)]
+    pub upload_memory_mb: u32,
     /// Where sealed evidence files live (default: DATA_DIR/files).
     #[arg(long, env = "TIPLINE_FILES_DIR")]
     pub files_dir: Option<PathBuf>,
@@ -123,13 +158,64 @@ impl Default for IntakeArgs {
             max_file_mb: 20,
             max_tip_mb: 50,
             max_files: 5,
+            image_budget_mb: 256,
+            pdf_budget_mb: 64,
+            upload_memory_mb: 256,
             files_dir: None,
             hsts: false,
         }
     }
 }
 
+impl ServeArgs {
+    pub fn body_pace(&self) -> crate::http::pace::BodyPace {
+        crate::http::pace::BodyPace {
+            grace: std::time::Duration::from_secs(self.body_timeout.max(1)),
+            min_rate: self.body_min_rate,
+            ..Default::default()
+        }
+    }
+
+    /// How the service is reached, from the proxy and TLS settings.
+    pub fn edge(&self) -> Result<crate::http::client::Edge, String> {
+        use crate::http::client::{Edge, ForwardedHeader, TrustedProxies};
+        let mut proxies = TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| format!("TIPLINE_TRUSTED_PROXIES: {e}"))?;
+        if self.trust_proxy && proxies == TrustedProxies::None {
+            proxies = TrustedProxies::Hops(1);
+        }
+        let header = match self.forwarded_header.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" | "" => ForwardedHeader::XForwardedFor,
+            "forwarded" => ForwardedHeader::Forwarded,
+            other => {
+                return Err(format!(
+                    "TIPLINE_FORWARDED_HEADER: {other:?} is neither x-forwarded-for nor forwarded"
+                ));
+            }
+        };
+        Ok(Edge {
+            proxies,
+            header,
+            tls_only: self.intake.hsts,
+        })
+    }
+}
+
 impl IntakeArgs {
+    /// The evidence gate: one decoder per core, the budgets, the pool.
+    pub fn gate(&self) -> crate::evidence::gate::Gate {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        crate::evidence::gate::Gate::new(
+            cores,
+            self.upload_memory_mb,
+            std::time::Duration::from_secs(30),
+            crate::evidence::gate::Budget {
+                image_bytes: self.image_budget_mb << 20,
+                pdf_inflated: (self.pdf_budget_mb << 20) as usize,
+            },
+        )
+    }
+
     pub fn upload_limits(&self) -> crate::domain::file_kind::UploadLimits {
         crate::domain::file_kind::UploadLimits {
             max_file_bytes: self.max_file_mb * 1024 * 1024,

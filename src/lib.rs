@@ -13,6 +13,7 @@ pub mod http;
 pub mod jurisdiction;
 pub mod matching;
 pub mod metrics;
+pub mod private_files;
 pub mod routing;
 pub mod secrets;
 pub mod services;
@@ -48,9 +49,7 @@ async fn hsts(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let tls = match req.app_data::<web::Data<AppState>>() {
-        Some(state) => {
-            state.hsts || (state.trust_proxy && req.connection_info().scheme() == "https")
-        }
+        Some(state) => state.edge.is_https(req.request()),
         None => false,
     };
     let mut res = next.call(req).await?;
@@ -85,5 +84,6 @@ pub fn app(
         .default_service(web::to(http::not_found))
         .wrap(security_headers())
         .wrap(from_fn(hsts))
+        .wrap(from_fn(http::pace::pace))
         .wrap(from_fn(http::observe::observe))
 }

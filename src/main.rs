@@ -33,7 +33,7 @@ enum Command {
     Migrate,
     /// Staff accounts.
     #[command(subcommand)]
-    User(UserCommand),
+    User(tipline::cli::UserAction),
     /// The enterprise registry.
     #[command(subcommand)]
     Enterprises(EnterprisesCommand),
@@ -107,56 +107,6 @@ enum PackCommand {
 }
 
 #[derive(Subcommand)]
-enum UserCommand {
-    /// Create an account. The password comes from --password-stdin or TIPLINE_PASSWORD.
-    Add {
-        #[arg(long)]
-        username: String,
-        /// admin, dispatcher, bureau or district.
-        #[arg(long)]
-        role: String,
-        /// The bureau key (role bureau), e.g. ecology_environment.
-        #[arg(long)]
-        bureau: Option<String>,
-        /// The district key (role district), e.g. baoan.
-        #[arg(long)]
-        district: Option<String>,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-        #[arg(long, env = "TIPLINE_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
-        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
-        pack: String,
-    },
-    /// List accounts.
-    List,
-    /// Disable an account and end its sessions.
-    Disable { username: String },
-    /// Enable a disabled account.
-    Enable { username: String },
-    /// Enrol an account in the TOTP second factor; prints the otpauth:// URI once.
-    TotpEnrol { username: String },
-    /// Remove an account's TOTP second factor.
-    TotpRemove { username: String },
-    /// Require TOTP at login for every account of a role (--off to stop).
-    RequireTotp {
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        off: bool,
-    },
-    /// Set a new password (from --password-stdin or TIPLINE_PASSWORD) and unlock.
-    ResetPassword {
-        username: String,
-        #[arg(long)]
-        password_stdin: bool,
-        #[arg(long, env = "TIPLINE_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
 enum RelayCommand {
     /// Create a relay and print its key once, alone on the last line.
     Add {
@@ -206,6 +156,7 @@ fn init_tracing() {
 }
 
 fn main() {
+    tipline::private_files::restrict_umask();
     init_tracing();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -220,26 +171,9 @@ fn main() {
             println!("{n} migrations applied");
             Ok(())
         }),
-        Some(Command::User(cmd)) => startup::connect(&cli.db).and_then(|db| {
-            use tipline::services::second_factor;
+        Some(Command::User(action)) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
-            let now = tipline::db::now();
-            match cmd {
-                UserCommand::TotpEnrol { username } => {
-                    let secrets = startup::secrets(&cli.secrets)?;
-                    let uri = second_factor::enrol(&db, &secrets, &username, now)?;
-                    println!("{uri}");
-                    Ok(())
-                }
-                UserCommand::TotpRemove { username } => second_factor::remove(&db, &username, now),
-                UserCommand::RequireTotp { role, off } => {
-                    let role = tipline::domain::role::Role::parse(&role).ok_or_else(|| {
-                        anyhow::anyhow!("role must be admin, dispatcher, bureau or district")
-                    })?;
-                    second_factor::require_for_role(&db, role, !off, now)
-                }
-                other => tipline::cli::user(&db, other.into()),
-            }
+            tipline::cli::user(&db, &cli.secrets, action)
         }),
         Some(Command::Pack(cmd)) => pack_command(cmd),
         Some(Command::Enterprises(EnterprisesCommand::Import { file, pack })) => {
@@ -366,47 +300,6 @@ fn run_serve(db: &DbArgs, secrets: &SecretArgs, serve: ServeArgs) -> anyhow::Res
         tipline::demo::load(&state)?;
     }
     actix_web::rt::System::new().block_on(startup::serve(state, &serve))
-}
-
-impl From<UserCommand> for tipline::cli::UserAction {
-    fn from(c: UserCommand) -> Self {
-        use tipline::cli::UserAction as A;
-        match c {
-            UserCommand::Add {
-                username,
-                role,
-                bureau,
-                district,
-                password_stdin,
-                password,
-                pack,
-            } => A::Add {
-                username,
-                role,
-                bureau,
-                district,
-                password_stdin,
-                password,
-                pack,
-            },
-            UserCommand::List => A::List,
-            UserCommand::Disable { username } => A::Disable { username },
-            UserCommand::Enable { username } => A::Enable { username },
-            UserCommand::ResetPassword {
-                username,
-                password_stdin,
-                password,
-            } => A::ResetPassword {
-                username,
-                password_stdin,
-                password,
-            },
-            // Handled in main with the secrets (they seal the TOTP secret).
-            UserCommand::TotpEnrol { .. }
-            | UserCommand::TotpRemove { .. }
-            | UserCommand::RequireTotp { .. } => A::List,
-        }
-    }
 }
 
 impl From<RelayCommand> for tipline::cli::RelayAction {

@@ -40,6 +40,19 @@ pub enum SecretError {
     Open,
 }
 
+/// Whether a secret someone sent equals the one expected, in time that
+/// does not depend on where they differ (both are hashed first, so the
+/// lengths do not leak either).
+pub fn same_secret(sent: &[u8], expected: &[u8]) -> bool {
+    use sha2::Digest;
+    let a = Sha256::digest(sent);
+    let b = Sha256::digest(expected);
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
 fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
     let mut mac = <HmacSha256 as Mac>::new_from_slice(master).expect("any key length works");
     mac.update(label);
@@ -71,8 +84,8 @@ impl Secrets {
         match std::fs::read_to_string(path) {
             Ok(text) => Secrets::from_hex(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(io)?;
+                if let Some(dir) = path.parent() {
+                    crate::private_files::make_dir(dir).map_err(io)?;
                 }
                 let mut master = [0u8; 32];
                 getrandom::fill(&mut master).expect("the OS random generator failed");

@@ -67,6 +67,7 @@ pub fn prepare(
         .unwrap_or_else(|| secret_args.data_dir.join("files"));
     let store = LocalDir::open(&files_dir)
         .with_context(|| format!("evidence directory {}", files_dir.display()))?;
+    warn_if_loose(db_args, secret_args, &files_dir);
     let minute = Duration::from_secs(60);
     Ok(AppState {
         db,
@@ -74,6 +75,7 @@ pub fn prepare(
         registry,
         pack: Arc::new(pack),
         vault: Vault::new(Arc::new(store), secrets.clone()),
+        gate: Arc::new(serve.intake.gate()),
         secrets: secrets.clone(),
         lookup_limiter: Arc::new(RateLimiter::new(
             serve.lookup_limit,
@@ -81,14 +83,63 @@ pub fn prepare(
         )),
         metrics: Arc::new(Metrics::new()),
         list_cache: Arc::default(),
-        trust_proxy: serve.trust_proxy,
+        edge: Arc::new(serve.edge().map_err(anyhow::Error::msg)?),
         relay_limits: Arc::default(),
         intake_limiter: Arc::new(RateLimiter::new(serve.intake.intake_limit, minute)),
         nojs_limiter: Arc::new(RateLimiter::new(serve.intake.intake_limit_nojs, minute)),
         pow: Arc::new(Pow::new(serve.intake.pow_bits, secrets.pow_key())),
         upload_limits: serve.intake.upload_limits(),
-        hsts: serve.intake.hsts,
+        body_pace: serve.body_pace(),
+        session_lifetime: chrono::Duration::hours(i64::from(serve.session_hours.max(1))),
+        metrics_token: serve
+            .metrics_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(Arc::from),
     })
+}
+
+/// Many slow clients hold one descriptor each: allow as many as the
+/// system lets this process have, so /healthz and real users still get one.
+fn raise_open_files_limit() {
+    #[cfg(unix)]
+    // SAFETY: getrlimit/setrlimit only read and write the struct we own.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                tracing::warn!("could not raise the open-files limit");
+            }
+        }
+    }
+}
+
+/// Name every private file that others may read: a database, key or
+/// evidence directory left 0644 by an earlier version or an operator.
+fn warn_if_loose(db_args: &DbArgs, secret_args: &SecretArgs, files_dir: &std::path::Path) {
+    use crate::private_files::{loose, sqlite_family};
+    let mut paths = vec![files_dir.to_path_buf()];
+    if secret_args.secret.is_none() {
+        paths.push(secret_args.secret_file());
+    }
+    if let Some(db) = db_args.url().sqlite_path() {
+        paths.extend(sqlite_family(db));
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+            paths.push(dir.to_path_buf());
+        }
+    }
+    for l in loose(&paths) {
+        tracing::warn!(
+            path = %l.path.display(),
+            mode = format!("{:o}", l.mode),
+            "readable by others than the service's user: chmod 600 (files) or 700 (directories)"
+        );
+    }
 }
 
 /// Serve until SIGTERM or Ctrl-C; in-flight requests get `shutdown_timeout`
@@ -98,9 +149,13 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
     // server. Its settings are checked before anything listens.
     let outbox = crate::services::outbox::WorkerConfig::from_env().map_err(anyhow::Error::msg)?;
     let jobs_every = crate::services::daily::every_from_env().map_err(anyhow::Error::msg)?;
+    raise_open_files_limit();
     let factory_state = state.clone();
     let mut server = actix_web::HttpServer::new(move || crate::app(factory_state.clone()))
         .shutdown_timeout(args.shutdown_timeout)
+        // Headers must arrive within 5 s (actix's default, stated here on
+        // purpose); bodies are paced by http/pace.rs.
+        .client_request_timeout(Duration::from_secs(5))
         .bind(&args.bind)
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     if let Some(workers) = args.workers {

@@ -24,7 +24,8 @@ pub struct AppState {
     pub secrets: Arc<Secrets>,
     pub lookup_limiter: Arc<RateLimiter>,
     pub metrics: Arc<Metrics>,
-    pub trust_proxy: bool,
+    /// The proxies in front and TLS: the client address and scheme come from here.
+    pub edge: Arc<crate::http::client::Edge>,
     /// One rate limit per relay (issue 5).
     pub relay_limits: Arc<crate::services::relay::limits::RelayLimits>,
     /// Tips and uploads per client (`TIPLINE_INTAKE_LIMIT`).
@@ -33,9 +34,15 @@ pub struct AppState {
     pub nojs_limiter: Arc<RateLimiter>,
     pub pow: Arc<Pow>,
     pub vault: Vault,
+    /// Decoder slots, decoding budgets and the upload memory pool.
+    pub gate: Arc<crate::evidence::gate::Gate>,
+    /// How fast request bodies must arrive (http/pace.rs).
+    pub body_pace: crate::http::pace::BodyPace,
+    /// A staff session's absolute lifetime (`TIPLINE_SESSION_HOURS`).
+    pub session_lifetime: chrono::Duration,
+    /// The bearer token `/metrics` asks for; none: `/metrics` is not served.
+    pub metrics_token: Option<Arc<str>>,
     pub upload_limits: UploadLimits,
-    /// Send HSTS regardless of how the request arrived.
-    pub hsts: bool,
     /// The public lists between changes (services/list_cache.rs).
     pub list_cache: Arc<crate::services::list_cache::ListCache>,
 }

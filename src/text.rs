@@ -8,9 +8,31 @@ pub fn fold(input: &str) -> String {
     fast2s::convert(&nfkc).to_ascii_lowercase()
 }
 
+/// The first character nobody types into a field on purpose: NUL and the
+/// other C0 and C1 control characters (newline, carriage return and tab
+/// excepted), and the bidirectional overrides and isolates that make text
+/// display as something other than what it says. PostgreSQL refuses NUL in
+/// text outright, so letting one through would also fail on one backend only.
+pub fn forbidden_char(s: &str) -> Option<char> {
+    s.chars().find(|&c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, forbidden_char};
+
+    #[test]
+    fn control_characters_are_named() {
+        assert_eq!(forbidden_char("第一行\r\n第二行\t完"), None);
+        assert_eq!(forbidden_char("a\0b"), Some('\0'));
+        assert_eq!(forbidden_char("\u{7f}"), Some('\u{7f}'));
+        assert_eq!(forbidden_char("\u{85}"), Some('\u{85}'));
+        assert_eq!(forbidden_char("厂名\u{202E}gnp.exe"), Some('\u{202E}'));
+        assert_eq!(forbidden_char("👩\u{200D}🔧"), None);
+    }
 
     #[test]
     fn folds_width_script_and_case() {

@@ -204,7 +204,7 @@ fn staff_see_only_their_own_cases() {
 }
 
 #[test]
-fn sessions_rotate_need_csrf_and_lock_after_failures() {
+fn sessions_rotate_need_csrf_and_hold_back_a_guessing_client() {
     let app = TestApp::spawn();
     app.add_user("admin1", "admin", None, None);
     let (a, csrf_a) = app.login("admin1");
@@ -239,11 +239,18 @@ fn sessions_rotate_need_csrf_and_lock_after_failures() {
     let wrong = json!({"username": "admin1", "password": "not the password"});
     for i in 0..10 {
         let res = app.post_json("/api/v1/session", &wrong);
-        assert_eq!(res.status, 401, "attempt {i}: {}", res.body);
+        // Five tries per client and account, then this client is held back.
+        let expected = if i < 5 { 401 } else { 429 };
+        assert_eq!(res.status, expected, "attempt {i}: {}", res.body);
     }
     let right = json!({"username": "admin1", "password": common::PASSWORD});
     let res = app.post_json("/api/v1/session", &right);
-    assert_eq!(res.status, 423, "locked: {}", res.body);
+    assert_eq!(
+        res.status, 429,
+        "held back even with the password: {}",
+        res.body
+    );
+    assert_eq!(res.header("retry-after"), Some("900"));
     // An unknown user gets the same answer as a wrong password.
     let res = app.post_json(
         "/api/v1/session",
@@ -259,5 +266,6 @@ fn sessions_rotate_need_csrf_and_lock_after_failures() {
         .count()
         .get_result(&mut *conn)
         .unwrap();
-    assert_eq!(logins, 12);
+    // Two good logins, five failures, six attempts held back.
+    assert_eq!(logins, 13);
 }

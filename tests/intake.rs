@@ -363,8 +363,20 @@ fn operations_endpoints_answer() {
         "/tips",
         &[("description", "江门某陶瓷厂用倒焰窑，烟很大很大。")],
     );
-    let m = app.get("/metrics");
-    assert_eq!(m.status, 200);
+    // Counters move when a tip arrives: only the scraper with the token reads them.
+    assert_eq!(app.get("/metrics").status, 401);
+    let (status, _, _) = app.get_bytes("/metrics", &[("Authorization", "Bearer wrong")]);
+    assert_eq!(status, 401);
+    let (status, _, body) = app.get_bytes(
+        "/metrics",
+        &[("Authorization", "Bearer test-metrics-token")],
+    );
+    assert_eq!(status, 200);
+    let m = common::Reply {
+        status,
+        headers: Vec::new(),
+        body: String::from_utf8(body).unwrap(),
+    };
     assert!(
         m.body
             .contains("tipline_tips_received_total{source=\"api\"} 1"),

@@ -85,14 +85,9 @@ impl Staff {
     }
 
     pub fn check_csrf_value(&self, sent: &str) -> Result<(), ApiError> {
-        let a = Sha256::digest(sent.as_bytes());
-        let b = Sha256::digest(self.csrf_token.as_bytes());
-        let same = a
-            .iter()
-            .zip(b.iter())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0;
-        if same && !sent.is_empty() {
+        if !sent.is_empty()
+            && crate::secrets::same_secret(sent.as_bytes(), self.csrf_token.as_bytes())
+        {
             Ok(())
         } else {
             Err(ApiError::csrf())
@@ -117,11 +112,19 @@ impl FromRequest for Staff {
                 .db
                 .read(move |conn| users::session(conn, &lookup).map_err(db::DbError::from))
                 .await?;
-            let Some((csrf, last_seen, user)) = found else {
+            let Some(users::SessionRow {
+                csrf_token: csrf,
+                created_at,
+                last_seen_at: last_seen,
+                user,
+            }) = found
+            else {
                 return Err(ApiError::unauthenticated());
             };
             let now = db::now();
-            let expired = now - last_seen > Duration::minutes(IDLE_TIMEOUT_MINUTES);
+            // Idle too long, or older than the absolute lifetime however busy.
+            let expired = now - last_seen > Duration::minutes(IDLE_TIMEOUT_MINUTES)
+                || now - created_at > state.session_lifetime;
             // Refresh the idle clock at most once a minute, so reads stay reads.
             if user.disabled || expired || now - last_seen > Duration::minutes(1) {
                 let h = hash.clone();

@@ -26,7 +26,7 @@ pub fn insert(conn: &mut DbConnection, a: &NewAttachment<'_>) -> QueryResult<i64
             attachments::kind.eq(a.kind),
             attachments::size.eq(a.size),
             attachments::removed.eq(a.removed),
-            attachments::created_at.eq(a.created_at),
+            attachments::created_at.eq(super::to_minute(a.created_at)),
         ))
         .returning(attachments::id)
         .get_result(conn)

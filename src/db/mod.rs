@@ -30,6 +30,16 @@ pub fn now() -> NaiveDateTime {
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
+/// A time truncated to the minute: what is stored of every time that
+/// tells when a reporter acted (tips, their updates and messages, uploads,
+/// a new case, a relay ticket), so no record can be lined up with a
+/// connection log to the second.
+pub fn to_minute(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(t)
+}
+
 /// A comma-joined key column (`cases.dimensions`, `cases.co_bureaus`,
 /// `punishments.measures`) as its keys.
 pub fn key_list(column: &str) -> Vec<String> {

@@ -173,14 +173,13 @@ impl Db {
     /// database's own message, then build the pools.
     pub fn connect(url: &DbUrl, pool_size: u32) -> Result<Db, DbError> {
         if let DbUrl::Sqlite(path) = url {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    DbError::Connect(ConnectionError::BadConnection(format!(
-                        "cannot create {}: {e}",
-                        dir.display()
-                    )))
-                })?;
-            }
+            // 0600 before SQLite opens it: its -wal and -shm take the same mode.
+            crate::private_files::make_file(path).map_err(|e| {
+                DbError::Connect(ConnectionError::BadConnection(format!(
+                    "cannot create {}: {e}",
+                    path.display()
+                )))
+            })?;
         }
         drop(url.connect()?);
         let build = |size: u32, cache_kib: u32| {

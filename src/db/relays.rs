@@ -181,7 +181,7 @@ pub fn insert_ticket(conn: &mut DbConnection, t: &NewTicket<'_>) -> QueryResult<
             relay_tickets::content_hash.eq(t.content_hash),
             relay_tickets::content.eq(t.content),
             relay_tickets::answer_sealed.eq(t.answer_sealed),
-            relay_tickets::ticket_received_at.eq(t.ticket_received_at),
+            relay_tickets::ticket_received_at.eq(super::to_minute(t.ticket_received_at)),
             relay_tickets::confidential.eq(t.confidential),
             relay_tickets::created_at.eq(t.at),
         ))

@@ -101,8 +101,16 @@ diesel::table! {
         district -> Nullable<Text>,
         disabled -> Bool,
         failed_logins -> Integer,
-        locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        last_failed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Binary,
+        attempts -> Integer,
+        last_at -> Timestamp,
     }
 }
 

@@ -43,8 +43,8 @@ pub fn insert(conn: &mut DbConnection, t: &NewTip<'_>) -> QueryResult<i64> {
             tips::dimensions.eq(t.dimensions),
             tips::occurred_on.eq(t.occurred_on),
             tips::contact_sealed.eq(t.contact_sealed),
-            tips::received_at.eq(t.received_at),
-            tips::updated_at.eq(t.received_at),
+            tips::received_at.eq(super::to_minute(t.received_at)),
+            tips::updated_at.eq(super::to_minute(t.received_at)),
             tips::case_id.eq(t.case_id),
             tips::routing.eq(t.routing),
             tips::enterprise_id.eq(t.enterprise_id),
@@ -83,7 +83,7 @@ pub fn add_update(
             tip_updates::tip_id.eq(tip_id),
             tip_updates::status.eq(status),
             tip_updates::note.eq(note),
-            tip_updates::created_at.eq(at),
+            tip_updates::created_at.eq(super::to_minute(at)),
         ))
         .execute(conn)
         .map(|_| ())
@@ -120,11 +120,11 @@ pub fn add_message(
             tip_messages::tip_id.eq(tip_id),
             tip_messages::author.eq(author),
             tip_messages::body.eq(body),
-            tip_messages::created_at.eq(at),
+            tip_messages::created_at.eq(super::to_minute(at)),
         ))
         .execute(conn)?;
     diesel::update(tips::table.find(tip_id))
-        .set(tips::updated_at.eq(at))
+        .set(tips::updated_at.eq(super::to_minute(at)))
         .execute(conn)
         .map(|_| ())
 }

@@ -15,8 +15,8 @@ pub struct UserRow {
     pub district: Option<String>,
     pub disabled: bool,
     pub failed_logins: i32,
-    pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    pub last_failed_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(
@@ -54,19 +54,102 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
     users::table.order(users::id).load(conn)
 }
 
-pub fn set_failures(
+/// Count one failed login of an account, atomically (so parallel guesses
+/// all count), restarting the count when the last failure is older than
+/// `since`. Returns the account's recent failures, this one included.
+pub fn count_failure(
     conn: &mut DbConnection,
     id: i64,
-    failed: i32,
-    locked_until: Option<NaiveDateTime>,
-) -> QueryResult<()> {
+    since: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<i32> {
+    diesel::update(
+        users::table.find(id).filter(
+            users::last_failed_at
+                .lt(since)
+                .or(users::last_failed_at.is_null()),
+        ),
+    )
+    .set(users::failed_logins.eq(0))
+    .execute(conn)?;
     diesel::update(users::table.find(id))
         .set((
-            users::failed_logins.eq(failed),
-            users::locked_until.eq(locked_until),
+            users::failed_logins.eq(users::failed_logins + 1),
+            users::last_failed_at.eq(at),
         ))
+        .returning(users::failed_logins)
+        .get_result(conn)
+}
+
+/// A good login: the account's failures start again from zero.
+pub fn clear_failures(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::failed_logins.eq(0))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Count one login attempt by a (account, client) key, atomically, after
+/// forgetting attempts older than `since`; returns the attempts so far.
+/// Counted before the password is checked, so parallel guesses cannot all
+/// slip under the limit.
+pub fn count_attempt(
+    conn: &mut DbConnection,
+    key: &[u8],
+    since: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<i32> {
+    use super::schema::login_throttle as t;
+    diesel::delete(t::table.find(key).filter(t::last_at.lt(since))).execute(conn)?;
+    let insert = diesel::insert_into(t::table).values((
+        t::key.eq(key),
+        t::attempts.eq(1),
+        t::last_at.eq(at),
+    ));
+    // Upserts compile per backend only (STACK.md).
+    match conn {
+        DbConnection::Pg(c) => insert
+            .on_conflict(t::key)
+            .do_update()
+            .set((t::attempts.eq(t::attempts + 1), t::last_at.eq(at)))
+            .returning(t::attempts)
+            .get_result(c),
+        DbConnection::Sqlite(c) => insert
+            .on_conflict(t::key)
+            .do_update()
+            .set((t::attempts.eq(t::attempts + 1), t::last_at.eq(at)))
+            .returning(t::attempts)
+            .get_result(c),
+    }
+}
+
+/// A good login from this client: its attempts are forgotten.
+pub fn clear_attempts(conn: &mut DbConnection, key: &[u8]) -> QueryResult<()> {
+    use super::schema::login_throttle as t;
+    diesel::delete(t::table.find(key)).execute(conn).map(|_| ())
+}
+
+/// The daily job: attempts older than `before` are forgotten.
+pub fn prune_attempts(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    use super::schema::login_throttle as t;
+    diesel::delete(t::table.filter(t::last_at.lt(before))).execute(conn)
+}
+
+/// Change an account's role and its bureau or district.
+pub fn set_role(
+    conn: &mut DbConnection,
+    id: i64,
+    role: &str,
+    bureau: Option<&str>,
+    district: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role),
+            users::bureau.eq(bureau),
+            users::district.eq(district),
+        ))
+        .execute(conn)
 }
 
 pub fn set_disabled(conn: &mut DbConnection, username: &str, disabled: bool) -> QueryResult<usize> {
@@ -77,11 +160,7 @@ pub fn set_disabled(conn: &mut DbConnection, username: &str, disabled: bool) -> 
 
 pub fn set_password(conn: &mut DbConnection, username: &str, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.filter(users::username.eq(username)))
-        .set((
-            users::password_hash.eq(hash),
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<NaiveDateTime>),
-        ))
+        .set((users::password_hash.eq(hash), users::failed_logins.eq(0)))
         .execute(conn)
 }
 
@@ -104,16 +183,22 @@ pub fn insert_session(
         .map(|_| ())
 }
 
-/// A session with its user: (csrf token, last seen, user).
-pub fn session(
-    conn: &mut DbConnection,
-    token_hash: &[u8],
-) -> QueryResult<Option<(String, NaiveDateTime, UserRow)>> {
+/// A session with its user.
+#[derive(Debug, Queryable)]
+pub struct SessionRow {
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub user: UserRow,
+}
+
+pub fn session(conn: &mut DbConnection, token_hash: &[u8]) -> QueryResult<Option<SessionRow>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
         .select((
             sessions::csrf_token,
+            sessions::created_at,
             sessions::last_seen_at,
             users::all_columns,
         ))

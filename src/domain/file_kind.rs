@@ -79,15 +79,34 @@ pub enum FileRefusal {
     /// More files than one tip may carry.
     #[error("too many files")]
     TooMany,
-    /// Decodes to more pixels than the limit (a decompression bomb).
-    #[error("image too large when decoded")]
+    /// Would need more memory than its budget once decoded or inflated (a
+    /// decompression bomb, or simply too many pixels).
+    #[error("too large when decoded")]
     Bomb,
+    /// A video with a GPS metadata track (GoPro `gpmd`, `camm`): its
+    /// samples are the route, and cannot be blanked safely.
+    #[error("video with a GPS track")]
+    GpsTrack,
+    /// An encrypted PDF: its metadata cannot be inspected, so not removed.
+    #[error("encrypted PDF")]
+    Encrypted,
+    /// A PDF that could be read but not rebuilt safely (the reason).
+    #[error("PDF cannot be cleaned: {0}")]
+    Uncleanable(&'static str),
     /// Claims to be an accepted kind but cannot be read as one.
     #[error("file damaged")]
     Damaged,
 }
 
 impl FileRefusal {
+    /// A file of an accepted kind whose content cannot be made safe (422).
+    pub fn is_content(&self) -> bool {
+        matches!(
+            self,
+            FileRefusal::GpsTrack | FileRefusal::Encrypted | FileRefusal::Uncleanable(_)
+        )
+    }
+
     /// 413 for sizes, 415 for kinds (the contract).
     pub fn is_size(&self) -> bool {
         matches!(
@@ -110,7 +129,14 @@ impl FileRefusal {
             FileRefusal::TooLarge => "单个文件超过大小上限",
             FileRefusal::TipTooLarge => "附件总大小超过上限",
             FileRefusal::TooMany => "附件数量超过上限",
-            FileRefusal::Bomb => "图片像素过多，无法处理",
+            FileRefusal::Bomb => "文件解码后过大（像素过多或压缩炸弹），无法处理",
+            FileRefusal::GpsTrack => {
+                "视频含有GPS定位轨迹，无法安全清除：请用手机相册的编辑功能另存一份，或录屏后再上传"
+            }
+            FileRefusal::Encrypted => "PDF 已加密，无法检查并清除其中的信息：请去除密码后再上传",
+            FileRefusal::Uncleanable(_) => {
+                "PDF 无法安全清理：请用“打印为 PDF”另存一份，或截图后再上传"
+            }
             FileRefusal::Damaged => "文件已损坏，无法读取",
         }
     }
@@ -126,7 +152,18 @@ impl FileRefusal {
             FileRefusal::TooLarge => "A file is larger than the limit",
             FileRefusal::TipTooLarge => "The files together are larger than the limit",
             FileRefusal::TooMany => "Too many files",
-            FileRefusal::Bomb => "The image has too many pixels",
+            FileRefusal::Bomb => {
+                "The file is too large once decoded (too many pixels, or a decompression bomb)"
+            }
+            FileRefusal::GpsTrack => {
+                "The video carries a GPS track that cannot be removed safely: save a copy with the phone's editor, or record the screen, and upload that"
+            }
+            FileRefusal::Encrypted => {
+                "The PDF is encrypted, so its metadata cannot be checked and removed: remove the password and upload again"
+            }
+            FileRefusal::Uncleanable(_) => {
+                "The PDF cannot be cleaned safely: \"print\" it to a new PDF, or upload screenshots"
+            }
             FileRefusal::Damaged => "The file is damaged and cannot be read",
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod case_state;
 pub mod credit_code;
+pub mod day;
 pub mod deadline;
 pub mod errors;
 pub mod file_kind;

@@ -181,7 +181,7 @@ impl TipInput {
         }
         let occurred_on = match clean(input.occurred_on) {
             None => None,
-            Some(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+            Some(s) => match super::day::parse(&s) {
                 // A day of slack for reporters in other time zones.
                 Ok(d) if d > today.succ_opt().unwrap_or(today) => {
                     errors.add(
@@ -192,12 +192,8 @@ impl TipInput {
                     None
                 }
                 Ok(d) => Some(d),
-                Err(_) => {
-                    errors.add(
-                        "occurred_on",
-                        "日期格式应为 YYYY-MM-DD",
-                        "the date must be written YYYY-MM-DD",
-                    );
+                Err(e) => {
+                    errors.add("occurred_on", e.zh(), e.en());
                     None
                 }
             },

@@ -1,9 +1,10 @@
 //! Removing what a file says about its maker before anything is stored.
 //!
 //! Images keep only what is needed to draw the picture (a whitelist, so a
-//! metadata block nobody anticipated is dropped too); the PDF loses its
-//! document information, XMP streams and file identifiers; the MP4 loses its
-//! user-data, metadata and UUID atoms and its creation times.
+//! metadata block nobody anticipated is dropped too; JFIF keeps no
+//! thumbnail); the PDF is rebuilt from what draws its pages (`pdf.rs`); the
+//! MP4 loses its user-data, metadata and UUID atoms, its creation times and
+//! its handler names, and a video with a GPS track is refused.
 use bytes::Bytes;
 use img_parts::jpeg::{Jpeg, markers};
 use img_parts::png::Png;
@@ -12,17 +13,19 @@ use img_parts::{ImageEXIF, ImageICC};
 
 use crate::domain::file_kind::{FileKind, FileRefusal};
 
-/// Pixels above this are refused as a decompression bomb (≈ a 100-megapixel camera).
-pub const MAX_PIXELS: u64 = 120_000_000;
 /// The longest side of a staff thumbnail.
 pub const THUMB_SIDE: u32 = 320;
 
-pub fn strip(kind: FileKind, bytes: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
+pub fn strip(
+    kind: FileKind,
+    bytes: &[u8],
+    budget: &super::gate::Budget,
+) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
     match kind {
         FileKind::Jpeg => jpeg(bytes),
         FileKind::Png => png(bytes),
         FileKind::Webp => webp(bytes),
-        FileKind::Pdf => pdf(bytes),
+        FileKind::Pdf => pdf(bytes, budget),
         FileKind::Mp4 => mp4(bytes),
     }
 }
@@ -36,6 +39,15 @@ fn jpeg(bytes: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
     let mut image =
         Jpeg::from_bytes(Bytes::copy_from_slice(bytes)).map_err(|_| FileRefusal::Damaged)?;
     let mut removed = Vec::new();
+    for s in image.segments_mut().iter_mut() {
+        if s.marker() == markers::APP0
+            && s.contents().starts_with(b"JFIF\0")
+            && let Some(clean) = jfif_without_thumbnail(s.contents())
+        {
+            removed.push("jfif thumbnail");
+            *s = img_parts::jpeg::JpegSegment::new_with_contents(markers::APP0, clean);
+        }
+    }
     image.segments_mut().retain(|s| {
         let m = s.marker();
         let keep = match m {
@@ -62,6 +74,20 @@ fn jpeg(bytes: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
         removed.push("trailer");
     }
     Ok((out, removed))
+}
+
+/// JFIF's APP0 may carry an uncompressed thumbnail (Xthumbnail ×
+/// Ythumbnail RGB pixels after the 14-byte header): a small copy of the
+/// photo as it was before any crop or blur. Keep the header with a 0×0
+/// thumbnail; None when there is none to drop.
+fn jfif_without_thumbnail(contents: &[u8]) -> Option<Bytes> {
+    if contents.len() < 14 || (contents[12] == 0 && contents[13] == 0 && contents.len() == 14) {
+        return None;
+    }
+    let mut header = contents[..14].to_vec();
+    header[12] = 0;
+    header[13] = 0;
+    Some(Bytes::from(header))
 }
 
 /// img-parts keeps everything after the first start-of-scan as one opaque
@@ -179,61 +205,33 @@ fn webp(bytes: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
     Ok((image.encoder().bytes().to_vec(), removed))
 }
 
-/// PDF: the trailer's /Info dictionary and /ID, every /Metadata (XMP) stream
-/// and /PieceInfo (application private data). lopdf writes the document
-/// anew, so earlier incremental revisions that still carry them are gone.
-fn pdf(bytes: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
-    use lopdf::{Document, Object};
-    let mut doc = Document::load_mem(bytes).map_err(|_| FileRefusal::Damaged)?;
-    if doc.is_encrypted() {
-        // Encrypted metadata cannot be inspected, so it cannot be removed.
-        return Err(FileRefusal::Damaged);
-    }
-    let mut removed = Vec::new();
-    if let Ok(Object::Reference(id)) = doc.trailer.get(b"Info").cloned() {
-        doc.objects.remove(&id);
-    }
-    if doc.trailer.remove(b"Info").is_some() {
-        removed.push("info");
-    }
-    doc.trailer.remove(b"ID");
-    let mut metadata_streams = Vec::new();
-    for object in doc.objects.values_mut() {
-        let dict = match object {
-            Object::Dictionary(d) => d,
-            Object::Stream(s) => &mut s.dict,
-            _ => continue,
-        };
-        if let Some(Object::Reference(id)) = dict.remove(b"Metadata") {
-            metadata_streams.push(id);
-        }
-        dict.remove(b"PieceInfo");
-    }
-    // Any XMP packet left without a reference (type /Metadata) goes as well.
-    for (id, object) in &doc.objects {
-        if let Object::Stream(s) = object
-            && s.dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"Metadata".as_slice())
-        {
-            metadata_streams.push(*id);
-        }
-    }
-    if !metadata_streams.is_empty() {
-        removed.push("xmp");
-    }
-    for id in metadata_streams {
-        doc.objects.remove(&id);
-    }
-    if doc.get_pages().is_empty() {
-        return Err(FileRefusal::Damaged);
-    }
-    let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|_| FileRefusal::Damaged)?;
-    Ok((out, removed))
+/// PDF: rebuilt from scratch by `super::pdf` (its doc says how), keeping
+/// only what draws the pages; embedded JPEGs are cleaned like uploads.
+fn pdf(
+    bytes: &[u8],
+    budget: &super::gate::Budget,
+) -> Result<(Vec<u8>, Vec<&'static str>), FileRefusal> {
+    use super::pdf::{self, Refusal};
+    let limits = pdf::Budget {
+        max_inflated: budget.pdf_inflated,
+        // About 120 bytes each while held: 60 MB at most.
+        max_values: 500_000,
+        max_depth: 64,
+    };
+    let clean_jpeg = |data: &[u8]| jpeg(data).ok().map(|(clean, _)| clean);
+    pdf::rebuild(bytes, &limits, &clean_jpeg).map_err(|r| match r {
+        Refusal::Bomb => FileRefusal::Bomb,
+        Refusal::Encrypted => FileRefusal::Encrypted,
+        Refusal::Unrebuildable(why) => FileRefusal::Uncleanable(why),
+        Refusal::Damaged => FileRefusal::Damaged,
+    })
 }
 
-/// Containers whose children are walked; the sample tables below them hold
-/// no metadata.
-const MP4_CONTAINERS: [&[u8; 4]; 5] = [b"moov", b"trak", b"mdia", b"minf", b"edts"];
+/// Containers whose children are walked (down to the sample description).
+const MP4_CONTAINERS: [&[u8; 4]; 6] = [b"moov", b"trak", b"mdia", b"minf", b"edts", b"stbl"];
+/// Sample formats of metadata tracks whose samples are a GPS route
+/// (GoPro's `gpmd`, Google's camera-motion `camm`).
+const MP4_GPS_FORMATS: [&[u8; 4]; 2] = [b"gpmd", b"camm"];
 /// Atoms blanked wherever they appear: user data (©xyz location, ©mak/©mod
 /// device, Apple's Xtra), ISO/QuickTime metadata, UUID boxes (XMP), and the
 /// contents of free space (which may hold stale metadata).
@@ -300,6 +298,20 @@ fn walk_mp4(
             buf[body..next].fill(0);
         } else if MP4_CONTAINERS.iter().any(|k| **k == kind) {
             walk_mp4(buf, body, next, depth + 1, removed)?;
+        } else if &kind == b"hdlr" && body_len > 24 {
+            // version+flags, pre_defined, handler type, 12 reserved, then a
+            // free-text name ("Core Media Video", or a vendor's or user's).
+            let name = &mut buf[body + 24..next];
+            if name.iter().any(|&b| b != 0) {
+                name.fill(0);
+                removed.push("handler name");
+            }
+        } else if &kind == b"stsd" && body_len >= 16 {
+            // version+flags, entry count, then the first entry: size, format.
+            let format = &buf[body + 12..body + 16];
+            if MP4_GPS_FORMATS.iter().any(|f| f.as_slice() == format) {
+                return Err(FileRefusal::GpsTrack);
+            }
         } else if MP4_TIMED.iter().any(|k| **k == kind) && body_len >= 4 {
             // version 1: two 64-bit times after version+flags; version 0: two 32-bit.
             let width = if buf[body] == 1 { 16 } else { 8 };
@@ -316,27 +328,38 @@ fn walk_mp4(
     Ok(())
 }
 
-/// Decode a cleaned image (within the pixel limit) into a small JPEG for
-/// staff. Decoding also proves the stored file is still an image.
-pub fn thumbnail(clean: &[u8]) -> Result<Vec<u8>, FileRefusal> {
-    use image::ImageReader;
+/// The memory an image needs once decoded (width × height × bytes per
+/// pixel of its colour type), read from its header without decoding.
+pub fn decoded_size(bytes: &[u8]) -> Result<u64, FileRefusal> {
+    use image::{ImageDecoder, ImageReader};
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| FileRefusal::Damaged)?;
+    let decoder = reader.into_decoder().map_err(|_| FileRefusal::Damaged)?;
+    Ok(decoder.total_bytes())
+}
+
+/// Decode a cleaned image into a small JPEG for staff, refusing before any
+/// allocation an image whose decoded buffer would exceed `budget` bytes
+/// (the image crate checks its `Limits` against the header first).
+/// Decoding also proves the stored file is still an image.
+pub fn thumbnail(clean: &[u8], budget: u64) -> Result<Vec<u8>, FileRefusal> {
+    use image::{ImageError, ImageReader};
+    if decoded_size(clean)? > budget {
+        return Err(FileRefusal::Bomb);
+    }
     let mut reader = ImageReader::new(std::io::Cursor::new(clean))
         .with_guessed_format()
         .map_err(|_| FileRefusal::Damaged)?;
-    let (w, h) = reader.into_dimensions().map_err(|_| FileRefusal::Damaged)?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(FileRefusal::Bomb);
-    }
-    reader = ImageReader::new(std::io::Cursor::new(clean))
-        .with_guessed_format()
-        .map_err(|_| FileRefusal::Damaged)?;
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(w);
-    limits.max_image_height = Some(h);
-    limits.max_alloc = Some(1 << 30);
+    limits.max_alloc = Some(budget);
     reader.limits(limits);
-    let picture = reader.decode().map_err(|_| FileRefusal::Damaged)?;
+    let picture = reader.decode().map_err(|e| match e {
+        ImageError::Limits(_) => FileRefusal::Bomb,
+        _ => FileRefusal::Damaged,
+    })?;
     let small = picture.thumbnail(THUMB_SIDE, THUMB_SIDE).into_rgb8();
+    drop(picture);
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
         .encode_image(&small)

@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::body;
 use super::errors::ApiError;
-use super::observe::client_address;
 use crate::domain::errors::FieldErrors;
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::TipInput;
@@ -63,10 +62,7 @@ struct MessageRequest {
 }
 
 fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    if state
-        .lookup_limiter
-        .allow(&client_address(req, state.trust_proxy))
-    {
+    if state.lookup_limiter.allow(&state.edge.client_address(req)) {
         Ok(())
     } else {
         Err(ApiError::rate_limited())

@@ -57,9 +57,74 @@ pub async fn json<T: DeserializeOwned>(req: &HttpRequest, payload: Payload) -> R
     parse_json(&bytes)
 }
 
+/// A JSON body into `T`: syntax and encoding errors are 400; a control
+/// character in any string is 422 naming the field; then `T`'s own checks.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize::<_, T>(de).map_err(data_error)
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| ApiError::malformed())?;
+    let mut fields = FieldErrors::default();
+    controls_in_json(&value, None, &mut fields);
+    if !fields.is_empty() {
+        return Err(ApiError::invalid(fields));
+    }
+    from_value(value)
+}
+
+const CONTROL_ZH: &str = "不能包含控制字符";
+const CONTROL_EN: &str = "must not contain control characters (only newline and tab)";
+
+/// Every string (and key) of a JSON value that holds a forbidden
+/// character, named by its top-level field.
+fn controls_in_json(value: &serde_json::Value, field: Option<&str>, out: &mut FieldErrors) {
+    use serde_json::Value;
+    fn flag(out: &mut FieldErrors, name: &str) {
+        if !out.0.contains_key(name) {
+            out.add(name, CONTROL_ZH, CONTROL_EN);
+        }
+    }
+    match value {
+        Value::String(s) if crate::text::forbidden_char(s).is_some() => {
+            flag(out, field.unwrap_or("body"));
+        }
+        Value::Array(items) => {
+            for item in items {
+                controls_in_json(item, field, out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let name = field.unwrap_or(k);
+                if crate::text::forbidden_char(k).is_some() {
+                    flag(out, field.unwrap_or("body"));
+                }
+                controls_in_json(v, Some(name), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Form fields (urlencoded or multipart) whose value holds a forbidden
+/// character, each named.
+pub fn controls_in_pairs(pairs: &[(String, String)]) -> Result<(), ApiError> {
+    let mut fields = FieldErrors::default();
+    for (k, v) in pairs {
+        if crate::text::forbidden_char(v).is_some() || crate::text::forbidden_char(k).is_some() {
+            let name = if crate::text::forbidden_char(k).is_some() {
+                "body"
+            } else {
+                k.as_str()
+            };
+            if !fields.0.contains_key(name) {
+                fields.add(name, CONTROL_ZH, CONTROL_EN);
+            }
+        }
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(fields))
+    }
 }
 
 /// A JSON body of up to `limit` bytes (batches are larger than 64 KiB).
@@ -106,12 +171,39 @@ fn data_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
 }
 
 /// An urlencoded form body as (key, value) pairs, repeated keys kept.
+/// Invalid UTF-8 is a 400 (never silently replaced); control characters
+/// are a 422 naming the field.
 pub async fn form(req: &HttpRequest, payload: Payload) -> Result<Vec<(String, String)>, ApiError> {
     if !content_type_is(req, "application/x-www-form-urlencoded") {
         return Err(ApiError::unsupported_media_type());
     }
     let bytes = read_limited(req, payload, BODY_LIMIT).await?;
-    Ok(form_urlencoded::parse(&bytes).into_owned().collect())
+    let pairs = parse_form(&bytes).ok_or_else(ApiError::malformed)?;
+    controls_in_pairs(&pairs)?;
+    Ok(pairs)
+}
+
+/// `a=1&b=%E4%B8%AD+x` → pairs, or None when a name or value is not UTF-8
+/// once decoded (`form_urlencoded` would replace it with U+FFFD).
+pub fn parse_form(bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    let decode = |part: &[u8]| -> Option<String> {
+        let plus: Vec<u8> = part
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        let raw: Vec<u8> = percent_encoding::percent_decode(&plus).collect();
+        String::from_utf8(raw).ok()
+    };
+    bytes
+        .split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let mut it = pair.splitn(2, |&b| b == b'=');
+            let k = decode(it.next().unwrap_or_default())?;
+            let v = decode(it.next().unwrap_or_default())?;
+            Some((k, v))
+        })
+        .collect()
 }
 
 /// The first value of a form field.
@@ -120,4 +212,35 @@ pub fn field(pairs: &[(String, String)], name: &str) -> Option<String> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_decode_strictly() {
+        assert_eq!(
+            parse_form(b"a=1&b=%E4%B8%AD+x&&c"),
+            Some(vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "中 x".into()),
+                ("c".into(), String::new())
+            ])
+        );
+        assert_eq!(parse_form(b"a=%FF%FE"), None);
+        assert_eq!(parse_form(b"a=\xff"), None);
+    }
+
+    #[test]
+    fn json_controls_name_the_top_level_field() {
+        let v: serde_json::Value = serde_json::json!({
+            "description": "ok", "address": "a\u{0}b",
+            "inspectors": ["x", "y\u{7}"], "nested": {"deep": "\u{202e}"}
+        });
+        let mut f = FieldErrors::default();
+        controls_in_json(&v, None, &mut f);
+        let names: Vec<_> = f.0.keys().cloned().collect();
+        assert_eq!(names, ["address", "inspectors", "nested"]);
+    }
 }

@@ -16,10 +16,13 @@ pub struct ApiError {
     pub message_en: &'static str,
     #[serde(skip_serializing_if = "FieldErrors::is_empty")]
     pub fields: FieldErrors,
+    /// Seconds for `Retry-After` on a 429 or 503 (60 when unset on a 429).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
-    fn new(
+    pub fn new(
         status: StatusCode,
         error: &'static str,
         zh: &'static str,
@@ -31,7 +34,13 @@ impl ApiError {
             message: zh,
             message_en: en,
             fields: FieldErrors::default(),
+            retry_after: None,
         }
+    }
+
+    /// The same error naming fields.
+    pub fn with_fields(self, fields: FieldErrors) -> ApiError {
+        ApiError { fields, ..self }
     }
 
     pub fn invalid(fields: FieldErrors) -> ApiError {
@@ -97,6 +106,8 @@ impl ApiError {
     pub fn file_refused(r: &crate::domain::file_kind::FileRefusal) -> ApiError {
         let (status, code) = if r.is_size() {
             (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
+        } else if r.is_content() {
+            (StatusCode::UNPROCESSABLE_ENTITY, "file_not_cleanable")
         } else {
             (StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type_refused")
         };
@@ -157,13 +168,30 @@ impl ApiError {
         )
     }
 
-    pub fn locked() -> ApiError {
-        ApiError::new(
-            StatusCode::LOCKED,
-            "account_locked",
-            "登录失败次数过多，账号已临时锁定，请稍后再试",
-            "Too many failed logins; the account is locked for a while",
-        )
+    /// Too many uploads are being processed: the client retries shortly.
+    pub fn busy() -> ApiError {
+        ApiError {
+            retry_after: Some(30),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "正在处理的附件较多，请30秒后重试",
+                "Many files are being processed; try again in 30 seconds",
+            )
+        }
+    }
+
+    /// This client tried this account too often; others are unaffected.
+    pub fn held_back(wait: std::time::Duration) -> ApiError {
+        ApiError {
+            retry_after: Some(wait.as_secs().max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "login_held_back",
+                "本设备登录尝试过多，请15分钟后再试",
+                "Too many login attempts from this client; try again in 15 minutes",
+            )
+        }
     }
 
     pub fn totp_required() -> ApiError {
@@ -225,8 +253,14 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
-        if self.status == StatusCode::TOO_MANY_REQUESTS {
-            res.insert_header(("Retry-After", "60"));
+        match (self.retry_after, self.status) {
+            (Some(secs), _) => {
+                res.insert_header(("Retry-After", secs.to_string()));
+            }
+            (None, StatusCode::TOO_MANY_REQUESTS) => {
+                res.insert_header(("Retry-After", "60"));
+            }
+            _ => {}
         }
         res.insert_header(("Cache-Control", "no-store")).json(self)
     }
@@ -254,6 +288,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::unavailable()
             }
             ServiceError::Refused(r) => ApiError::file_refused(&r),
+            ServiceError::Busy => ApiError::busy(),
             ServiceError::Storage(e) => {
                 tracing::error!(error = %e, "evidence storage error");
                 ApiError::unavailable()

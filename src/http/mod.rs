@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod body;
 pub mod charts;
+pub mod client;
 pub mod errors;
 pub mod limiter;
 pub mod observe;
@@ -12,6 +13,7 @@ pub mod open311;
 pub mod open_data;
 pub mod openapi;
 pub mod ops;
+pub mod pace;
 pub mod pages;
 pub mod pow;
 pub mod public;
@@ -112,7 +114,7 @@ fn relay_routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/api/v1/tips/{id}/contact",
-            web::get().to(relay_admin::contact),
+            web::post().to(relay_admin::contact),
         )
         .route("/staff/relays/outbox", web::get().to(relay_admin::page))
         .route(

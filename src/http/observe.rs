@@ -64,16 +64,3 @@ pub async fn observe(
     }
     Ok(res)
 }
-
-/// The client's address as text, only to feed the rate limiter's keyed hash.
-/// Behind a proxy you run (`TIPLINE_TRUST_PROXY`), the forwarded address.
-pub fn client_address(req: &actix_web::HttpRequest, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_string();
-        }
-    }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
-}

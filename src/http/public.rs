@@ -6,7 +6,6 @@ use askama::Template;
 
 use super::body::{self, field};
 use super::errors::ApiError;
-use super::observe::client_address;
 use super::pages::{ErrorPage, FormPage, FormValues, ReceiptPage, StatusPage, minute};
 use super::pow::Proof;
 use super::uploads;
@@ -110,14 +109,15 @@ pub async fn submit(
     if !uploads::intake_allowed(&state, &req) {
         return error_page(StatusCode::TOO_MANY_REQUESTS);
     }
-    let (pairs, files) = if uploads::is_multipart(&req) {
-        match uploads::read_multipart(&req, payload, &state.upload_limits).await {
-            Ok(f) => (f.fields, f.files),
+    // The room the files hold in the upload pool lasts until they are stored.
+    let (pairs, files, _room) = if uploads::is_multipart(&req) {
+        match uploads::read_multipart(&req, payload, &state).await {
+            Ok(f) => (f.fields, f.files, Some(f.room)),
             Err(e) => return refused_page(&e),
         }
     } else {
         match body::form(&req, payload).await {
-            Ok(p) => (p, Vec::new()),
+            Ok(p) => (p, Vec::new(), None),
             Err(e) => return error_page(e.status),
         }
     };
@@ -128,11 +128,7 @@ pub async fn submit(
         challenge: &challenge,
         nonce: &nonce,
     });
-    if !proved
-        && !state
-            .nojs_limiter
-            .allow(&client_address(&req, state.trust_proxy))
-    {
+    if !proved && !state.nojs_limiter.allow(&state.edge.client_address(&req)) {
         return error_page(StatusCode::TOO_MANY_REQUESTS);
     }
     let get = |name| field(&pairs, name).unwrap_or_default();
@@ -173,7 +169,7 @@ pub async fn submit(
         }
         Err(e) => return error_page(ApiError::from(e).status),
     };
-    let cleaned = match attachments::clean_all(state.upload_limits, (0, 0), files).await {
+    let cleaned = match attachments::clean_all(&state, (0, 0), files).await {
         Ok(c) => c,
         Err(e) => return refused_page(&ApiError::from(e)),
     };
@@ -231,10 +227,7 @@ async fn show_progress(
             },
         )
     };
-    if !state
-        .lookup_limiter
-        .allow(&client_address(req, state.trust_proxy))
-    {
+    if !state.lookup_limiter.allow(&state.edge.client_address(req)) {
         return page(
             StatusCode::TOO_MANY_REQUESTS,
             Some(LIMITED),

@@ -59,17 +59,13 @@ impl ListQuery {
         }
         let changed_since = match blank(&self.changed_since) {
             None => None,
-            Some(d) => match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+            Some(d) => match crate::domain::day::parse(&d) {
                 // The day starts at 00:00 China time, 16:00 UTC the day before.
                 Ok(day) => day
                     .and_hms_opt(0, 0, 0)
                     .map(|t| t - chrono::Duration::hours(8)),
-                Err(_) => {
-                    errors.add(
-                        "changed_since",
-                        "日期格式应为 YYYY-MM-DD",
-                        "date as YYYY-MM-DD",
-                    );
+                Err(e) => {
+                    errors.add("changed_since", e.zh(), e.en());
                     None
                 }
             },

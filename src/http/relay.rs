@@ -18,23 +18,21 @@ pub const BATCH_MAX: usize = 500;
 pub const BATCH_BODY_LIMIT: usize = 8 << 20;
 
 pub fn unauthorized() -> ApiError {
-    ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        error: "relay_unauthorized",
-        message: "缺少中继密钥，或密钥错误、已吊销",
-        message_en: "Missing, wrong or revoked relay key",
-        fields: FieldErrors::default(),
-    }
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "relay_unauthorized",
+        "缺少中继密钥，或密钥错误、已吊销",
+        "Missing, wrong or revoked relay key",
+    )
 }
 
 fn rate_limited() -> ApiError {
-    ApiError {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        error: "rate_limited",
-        message: "请求过于频繁，请稍后再试",
-        message_en: "Too many requests from this relay; try again in a minute",
-        fields: FieldErrors::default(),
-    }
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "请求过于频繁，请稍后再试",
+        "Too many requests from this relay; try again in a minute",
+    )
 }
 
 fn conflict(fields: &[String]) -> ApiError {
@@ -46,14 +44,14 @@ fn conflict(fields: &[String]) -> ApiError {
             "differs from the first submission of this ticket",
         );
     }
-    ApiError {
-        status: StatusCode::CONFLICT,
-        error: "ticket_conflict",
-        message: "该工单号已提交过不同的内容；如需更正，请使用新的工单号",
-        message_en: "This ticket_id was submitted before with different content; \
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "ticket_conflict",
+        "该工单号已提交过不同的内容；如需更正，请使用新的工单号",
+        "This ticket_id was submitted before with different content; \
                      send a correction under a new ticket_id",
-        fields: f,
-    }
+    )
+    .with_fields(f)
 }
 
 /// The relay of a key, within its rate limit.

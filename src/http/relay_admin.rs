@@ -17,13 +17,12 @@ use crate::state::AppState;
 const LIST_LIMIT: i64 = 500;
 
 fn forbidden() -> ApiError {
-    ApiError {
-        status: StatusCode::FORBIDDEN,
-        error: "forbidden",
-        message: "仅管理员可操作",
-        message_en: "Administrators only",
-        fields: FieldErrors::default(),
-    }
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "仅管理员可操作",
+        "Administrators only",
+    )
 }
 
 fn admin(staff: &Staff) -> Result<(), ApiError> {
@@ -185,14 +184,17 @@ pub async fn page_retry(
     ))
 }
 
-/// `GET /api/v1/tips/{id}/contact` — the confidential contact of a tip
-/// (a relay's caller contact), for administrators and dispatchers only;
-/// every read is audited.
+/// `POST /api/v1/tips/{id}/contact` (with the CSRF token) — the
+/// confidential contact of a tip (a relay's caller contact), for
+/// administrators and dispatchers only; every read is audited. A POST, so
+/// no link, image or prefetch can make a browser read one.
 pub async fn contact(
     state: web::Data<AppState>,
+    req: HttpRequest,
     staff: Staff,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    staff.check_csrf(&req)?;
     if !matches!(staff.role, Role::Admin | Role::Dispatcher) {
         return Err(forbidden_contact());
     }
@@ -204,11 +206,10 @@ pub async fn contact(
 }
 
 fn forbidden_contact() -> ApiError {
-    ApiError {
-        status: StatusCode::FORBIDDEN,
-        error: "forbidden",
-        message: "无权查看举报人联系方式（保密）",
-        message_en: "Your role may not see reporters' contacts (confidential)",
-        fields: FieldErrors::default(),
-    }
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "无权查看举报人联系方式（保密）",
+        "Your role may not see reporters' contacts (confidential)",
+    )
 }

@@ -29,7 +29,8 @@ struct LoginReply {
 }
 
 fn is_tls(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    req.app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.edge.is_https(req))
 }
 
 pub async fn login(
@@ -38,6 +39,7 @@ pub async fn login(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body: LoginRequest = body::json(&req, payload).await?;
+    let client = state.edge.client_address(&req);
     let db = state.db.clone();
     let secrets = state.secrets.clone();
     let result = actix_web::rt::task::spawn_blocking(move || {
@@ -47,6 +49,7 @@ pub async fn login(
             body.username.trim(),
             &body.password,
             body.totp.as_deref(),
+            &client,
         )
     })
     .await
@@ -65,7 +68,7 @@ pub async fn login(
             actix_web::rt::time::sleep(accounts::failure_delay(failures)).await;
             Err(ApiError::bad_credentials())
         }
-        Err(LoginError::Locked) => Err(ApiError::locked()),
+        Err(LoginError::HeldBack(wait)) => Err(ApiError::held_back(wait)),
         Err(LoginError::TotpRequired) => Err(ApiError::totp_required()),
         Err(LoginError::TotpEnrolmentRequired) => Err(ApiError::totp_enrolment_required()),
         Err(LoginError::Db(e)) => Err(e.into()),
@@ -99,8 +102,10 @@ pub struct CaseQuery {
     overdue: Option<bool>,
     dimension: Option<String>,
     /// Opened on or after this date (YYYY-MM-DD, UTC).
+    #[serde(default, deserialize_with = "crate::domain::day::optional")]
     from: Option<chrono::NaiveDate>,
     /// Opened before the day after this date.
+    #[serde(default, deserialize_with = "crate::domain::day::optional")]
     to: Option<chrono::NaiveDate>,
     /// `new` (default) or `old`.
     sort: Option<String>,

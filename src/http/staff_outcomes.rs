@@ -458,13 +458,12 @@ fn date_field(
     pairs: &[(String, String)],
     name: &str,
 ) -> Result<chrono::NaiveDate, PunishmentError> {
-    body::field(pairs, name)
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| {
-            let mut f = crate::domain::errors::FieldErrors::default();
-            f.add(name, "须为日期 (YYYY-MM-DD)", "must be a date (YYYY-MM-DD)");
-            PunishmentError::Invalid(f)
-        })
+    let value = body::field(pairs, name).unwrap_or_default();
+    crate::domain::day::parse(&value).map_err(|e| {
+        let mut f = crate::domain::errors::FieldErrors::default();
+        f.add(name, e.zh(), e.en());
+        PunishmentError::Invalid(f)
+    })
 }
 
 async fn punishment_form(

@@ -35,7 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn is_tls(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    req.app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.edge.is_https(req))
 }
 
 #[derive(Template)]
@@ -88,10 +89,18 @@ async fn login_submit(
     let username = body::field(&pairs, "username").unwrap_or_default();
     let password = body::field(&pairs, "password").unwrap_or_default();
     let code = body::field(&pairs, "totp");
+    let client = state.edge.client_address(&req);
     let db = state.db.clone();
     let secrets = state.secrets.clone();
     let result = actix_web::rt::task::spawn_blocking(move || {
-        accounts::login(&db, &secrets, username.trim(), &password, code.as_deref())
+        accounts::login(
+            &db,
+            &secrets,
+            username.trim(),
+            &password,
+            code.as_deref(),
+            &client,
+        )
     })
     .await;
     match result {
@@ -119,11 +128,22 @@ async fn login_submit(
                 "您的角色须开启动态验证码，请联系管理员 (your role requires TOTP: ask an administrator)",
             ),
         ),
-        Ok(Err(LoginError::Locked)) => login_form(
-            &req,
-            StatusCode::LOCKED,
-            Some("登录失败次数过多，账号已临时锁定 (locked for a while)"),
-        ),
+        Ok(Err(LoginError::HeldBack(wait))) => {
+            let mut res = login_form(
+                &req,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(
+                    "本设备登录尝试过多，请15分钟后再试 (too many attempts from this device: try again in 15 minutes)",
+                ),
+            );
+            if let Ok(v) =
+                actix_web::http::header::HeaderValue::from_str(&wait.as_secs().to_string())
+            {
+                res.headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, v);
+            }
+            res
+        }
         _ => login_form(
             &req,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -236,8 +256,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         .collect();
     let get = |k: &str| body::field(&params, k).filter(|v| !v.is_empty());
     let view = get("view").unwrap_or_else(|| "mine".into());
-    let date =
-        |k: &str| get(k).and_then(|v| chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok());
+    let date = |k: &str| get(k).and_then(|v| crate::domain::day::parse(&v).ok());
     let oldest_first = get("sort").as_deref() == Some("old");
     let cursor = get("cursor").and_then(|c| c.parse::<i64>().ok());
     let mut filter = CaseFilter {
@@ -692,8 +711,7 @@ fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, 
     let date = |k: &str| -> Result<Option<chrono::NaiveDate>, String> {
         get(k)
             .map(|v| {
-                chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-                    .map_err(|_| format!("{k}: 日期格式有误 (bad date)"))
+                crate::domain::day::parse(&v).map_err(|e| format!("{k}: {} ({})", e.zh(), e.en()))
             })
             .transpose()
     };

@@ -11,17 +11,19 @@ use serde::Deserialize;
 
 use super::body::{self, BODY_LIMIT};
 use super::errors::ApiError;
-use super::observe::client_address;
 use crate::domain::errors::FieldErrors;
-use crate::domain::file_kind::{FileRefusal, UploadLimits};
+use crate::domain::file_kind::FileRefusal;
 use crate::domain::receipt::Receipt;
+use crate::evidence::gate::Room;
 use crate::services::attachments;
 use crate::state::AppState;
 
-/// A multipart form: its text fields and its files' bytes (names dropped).
+/// A multipart form: its text fields and its files' bytes (names dropped),
+/// and the room they hold in the upload pool until the form is dropped.
 pub struct MultipartForm {
     pub fields: Vec<(String, String)>,
     pub files: Vec<Vec<u8>>,
+    pub room: Room,
 }
 
 fn declared_length(req: &HttpRequest) -> Option<u64> {
@@ -35,14 +37,22 @@ pub fn is_multipart(req: &HttpRequest) -> bool {
     matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "multipart/form-data")
 }
 
+/// Parts one form may have: the tip form has about a dozen fields and a few
+/// files; an attacker's 30,000 parts are cut off at the 65th.
+pub const MAX_PARTS: usize = 64;
+/// The longest field name a form of ours uses is far below this.
+pub const MAX_PART_NAME: usize = 64;
+
 /// Read a multipart form within `limits`: at most `max_files` files, each at
 /// most `max_file_bytes`, all at most `max_tip_bytes`, text fields at most
-/// 64 KiB together. The original file names are never read into memory.
+/// 64 KiB together, at most [`MAX_PARTS`] parts with names of at most
+/// [`MAX_PART_NAME`] bytes. The original file names are never read into memory.
 pub async fn read_multipart(
     req: &HttpRequest,
     payload: web::Payload,
-    limits: &UploadLimits,
+    state: &AppState,
 ) -> Result<MultipartForm, ApiError> {
+    let limits = &state.upload_limits;
     if declared_length(req).is_some_and(|n| n > limits.max_tip_bytes + BODY_LIMIT as u64) {
         return Err(ApiError::file_refused(&FileRefusal::TipTooLarge));
     }
@@ -50,16 +60,24 @@ pub async fn read_multipart(
     let mut form = MultipartForm {
         fields: Vec::new(),
         files: Vec::new(),
+        room: state.gate.room(),
     };
-    let (mut text_bytes, mut file_bytes) = (0usize, 0u64);
+    let (mut text_bytes, mut file_bytes, mut count) = (0usize, 0u64, 0usize);
     while let Some(part) = parts.next().await {
         let mut part = part.map_err(|_| ApiError::malformed_form())?;
+        count += 1;
+        if count > MAX_PARTS {
+            return Err(ApiError::too_large());
+        }
         let disposition = part.content_disposition().cloned();
         let name = disposition
             .as_ref()
             .and_then(|d| d.get_name())
             .unwrap_or("")
             .to_string();
+        if name.len() > MAX_PART_NAME {
+            return Err(ApiError::malformed_form());
+        }
         let is_file = disposition
             .as_ref()
             .is_some_and(|d| d.get_filename().is_some());
@@ -77,6 +95,11 @@ pub async fn read_multipart(
                     return Err(ApiError::file_refused(&FileRefusal::TipTooLarge));
                 }
                 file_bytes += chunk.len() as u64;
+                // Twice the bytes: the body now, its cleaned copy later.
+                form.room
+                    .grow_to(2 * file_bytes)
+                    .await
+                    .map_err(|_| ApiError::busy())?;
             } else {
                 text_bytes += chunk.len();
                 if text_bytes > BODY_LIMIT {
@@ -95,38 +118,43 @@ pub async fn read_multipart(
             form.fields.push((name, value));
         }
     }
+    body::controls_in_pairs(&form.fields)?;
     Ok(form)
 }
 
-/// Read a raw upload body within the per-file limit.
+/// Read a raw upload body within the per-file limit, holding room for it
+/// (and its cleaned copy) in the upload pool.
 async fn read_file(
     req: &HttpRequest,
     mut payload: web::Payload,
-    limits: &UploadLimits,
-) -> Result<Vec<u8>, ApiError> {
+    state: &AppState,
+) -> Result<(Vec<u8>, Room), ApiError> {
+    let limits = &state.upload_limits;
     let too_large = || ApiError::file_refused(&FileRefusal::TooLarge);
     if declared_length(req).is_some_and(|n| n > limits.max_file_bytes) {
         return Err(too_large());
     }
+    let mut room = state.gate.room();
     let mut data = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| ApiError::malformed())?;
         if (data.len() + chunk.len()) as u64 > limits.max_file_bytes {
             return Err(too_large());
         }
+        room.grow_to(2 * (data.len() + chunk.len()) as u64)
+            .await
+            .map_err(|_| ApiError::busy())?;
         data.extend_from_slice(&chunk);
     }
     if data.is_empty() {
         return Err(ApiError::file_refused(&FileRefusal::UnsupportedType));
     }
-    Ok(data)
+    Ok((data, room))
 }
 
 /// One request of the intake limit (tips and uploads share it).
 pub fn intake_allowed(state: &AppState, req: &HttpRequest) -> bool {
-    state
-        .intake_limiter
-        .allow(&client_address(req, state.trust_proxy))
+    state.intake_limiter.allow(&state.edge.client_address(req))
 }
 
 /// `POST /api/v1/uploads`: the file is the body (any declared type; the
@@ -140,7 +168,7 @@ pub async fn upload(
     if !intake_allowed(&state, &req) {
         return Err(ApiError::rate_limited());
     }
-    let bytes = read_file(&req, payload, &state.upload_limits).await?;
+    let (bytes, _room) = read_file(&req, payload, &state).await?;
     let token = attachments::upload(&state, bytes).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
@@ -161,10 +189,7 @@ pub async fn add_to_tip(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if !state
-        .lookup_limiter
-        .allow(&client_address(&req, state.trust_proxy))
-    {
+    if !state.lookup_limiter.allow(&state.edge.client_address(&req)) {
         return Err(ApiError::rate_limited());
     }
     let body: AddFiles = body::json(&req, payload).await?;

@@ -1,5 +1,6 @@
-//! Staff accounts: creation, login with a growing delay and a temporary
-//! lock after repeated failures, logout. Every login is audited.
+//! Staff accounts: creation, changes that end sessions, login held back
+//! per (account, client) and slowed per account, logout. Every login
+//! attempt and every change is audited.
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -11,10 +12,6 @@ use crate::db::{self, Db, DbError, audit, users};
 use crate::domain::errors::FieldErrors;
 use crate::domain::role::Role;
 use crate::jurisdiction::Pack;
-
-/// Failed logins before the account is locked.
-pub const LOCK_AFTER: i32 = 10;
-pub const LOCK_MINUTES: i64 = 15;
 
 pub struct NewUser {
     pub username: String,
@@ -98,13 +95,14 @@ pub fn add_user(db: &Db, pack: &Pack, user: NewUser) -> Result<i64, ServiceError
 }
 
 pub enum LoginError {
-    /// With the number of failures so far, which sets the answer's delay.
+    /// With the account's recent failures, which set the answer's delay.
     BadCredentials(i32),
+    /// This client has tried this account too often: wait this long.
+    HeldBack(StdDuration),
     /// The password is right and the account has TOTP: send the code too.
     TotpRequired,
     /// The role requires TOTP and the account has none: an admin must enrol it.
     TotpEnrolmentRequired,
-    Locked,
     Db(DbError),
 }
 
@@ -127,30 +125,64 @@ pub struct LoggedIn {
     pub username: String,
 }
 
-/// The delay before answering a failed login: doubles with each failure,
-/// from 50 ms up to one second, until the lock takes over.
+/// Attempts one client may make on one account within [`ATTEMPT_WINDOW`];
+/// past them it is held back, even with the right password, until it has
+/// been quiet for the whole window. Nobody else is affected: there is no
+/// lock a stranger can put on an account.
+pub const ATTEMPTS_PER_CLIENT: i32 = 5;
+pub const ATTEMPT_WINDOW: Duration = Duration::minutes(15);
+
+/// The delay before answering a failed login, growing with the account's
+/// failures from every client in the window (GlobaLeaks-style): 100 ms,
+/// doubling, at most 5 s. A right password is never delayed.
 pub fn failure_delay(failures: i32) -> StdDuration {
-    StdDuration::from_millis((25u64 << failures.clamp(0, 6) as u32).min(1_000))
+    let shift = failures.clamp(1, 7) as u32 - 1;
+    StdDuration::from_millis((100u64 << shift).min(5_000))
+}
+
+/// The key a client's attempts on an account are counted under: a keyed
+/// hash of both, so the table names neither an address nor an account.
+fn attempt_key(secrets: &crate::secrets::Secrets, username: &str, client: &str) -> Vec<u8> {
+    let mut data = username.to_lowercase().into_bytes();
+    data.push(0);
+    data.extend_from_slice(client.as_bytes());
+    secrets.keyed_hash(b"login attempts", &data)
 }
 
 /// Check a password (and the TOTP code when the account has one) and open
-/// a new session (a fresh id at every login). Blocking: argon2 runs here.
+/// a new session (a fresh id at every login). Blocking: argon2 runs here,
+/// between two short write transactions, never inside one.
 pub fn login(
     db: &Db,
     secrets: &crate::secrets::Secrets,
     username: &str,
     pass: &str,
     totp: Option<&str>,
+    client: &str,
 ) -> Result<LoggedIn, LoginError> {
-    let user = users::by_username(&mut *db.read_conn()?, username)?;
+    let now = db::now();
+    let key = attempt_key(secrets, username, client);
+    // Count the attempt before checking anything, atomically.
+    let (user, attempts) = db.write_tx(|conn| -> Result<_, LoginError> {
+        let attempts = users::count_attempt(conn, &key, now - ATTEMPT_WINDOW, now)?;
+        let user = users::by_username(conn, username)?;
+        if attempts > ATTEMPTS_PER_CLIENT {
+            if let Some(u) = &user {
+                let subject = format!("user:{}", u.username);
+                audit::append(conn, &subject, "login", &subject, "held back", now)?;
+            }
+        }
+        Ok((user, attempts))
+    })?;
+    if attempts > ATTEMPTS_PER_CLIENT {
+        return Err(LoginError::HeldBack(
+            ATTEMPT_WINDOW.to_std().unwrap_or_default(),
+        ));
+    }
     let Some(user) = user else {
         password::verify_dummy(pass);
-        return Err(LoginError::BadCredentials(0));
+        return Err(LoginError::BadCredentials(1));
     };
-    let now = db::now();
-    if user.locked_until.is_some_and(|t| t > now) {
-        return Err(LoginError::Locked);
-    }
     let ok = !user.disabled && password::verify(pass, &user.password_hash);
     let role = Role::parse(&user.role);
     let subject = format!("user:{}", user.username);
@@ -185,7 +217,8 @@ pub fn login(
         };
         Ok(match (ok, role) {
             (true, Some(role)) => {
-                users::set_failures(conn, user.id, 0, None)?;
+                users::clear_failures(conn, user.id)?;
+                users::clear_attempts(conn, &key)?;
                 let token = random_token();
                 let csrf_token = random_token();
                 users::insert_session(conn, &token_hash(&token), user.id, &csrf_token, now)?;
@@ -198,24 +231,113 @@ pub fn login(
                 })
             }
             _ => {
-                let failed = user.failed_logins + 1;
-                let locked = (failed >= LOCK_AFTER).then(|| now + Duration::minutes(LOCK_MINUTES));
-                users::set_failures(
-                    conn,
-                    user.id,
-                    if locked.is_some() { 0 } else { failed },
-                    locked,
-                )?;
-                let detail = if locked.is_some() {
-                    "failed; locked"
-                } else {
-                    "failed"
-                };
-                audit::append(conn, &subject, "login", &subject, detail, now)?;
-                Err(LoginError::BadCredentials(failed))
+                let failures = users::count_failure(conn, user.id, now - ATTEMPT_WINDOW, now)?;
+                audit::append(conn, &subject, "login", &subject, "failed", now)?;
+                Err(LoginError::BadCredentials(failures))
             }
         })
     })?
+}
+
+/// What an administrator changes about an account. Every change but
+/// enabling ends the account's sessions, so a reset password or a lost
+/// role takes effect at once rather than at the next login.
+pub enum AccountChange {
+    Disable,
+    Enable,
+    ResetPassword(String),
+    Role {
+        role: Role,
+        bureau: Option<String>,
+        district: Option<String>,
+    },
+}
+
+/// Apply one change to an account, audited under `actor`.
+pub fn change_account(
+    db: &Db,
+    pack: &Pack,
+    actor: &str,
+    username: &str,
+    change: AccountChange,
+) -> Result<(), ServiceError> {
+    let now = db::now();
+    let mut invalid = FieldErrors::default();
+    // Hash outside the transaction: argon2 must not hold the writer.
+    let hash = match &change {
+        AccountChange::ResetPassword(p) if p.chars().count() < password::MIN_LENGTH => {
+            invalid.add(
+                "password",
+                "密码至少12位",
+                "the password must have at least 12 characters",
+            );
+            None
+        }
+        AccountChange::ResetPassword(p) => Some(password::hash(p)),
+        AccountChange::Role {
+            role,
+            bureau,
+            district,
+        } => {
+            let probe = NewUser {
+                username: username.to_string(),
+                password: "x".repeat(password::MIN_LENGTH),
+                role: *role,
+                bureau: bureau.clone(),
+                district: district.clone(),
+            };
+            if let Err(e) = check_new_user(&probe, pack) {
+                invalid = e;
+            }
+            None
+        }
+        _ => None,
+    };
+    if !invalid.is_empty() {
+        return Err(ServiceError::Invalid(invalid));
+    }
+    db.write_tx(|conn| -> Result<(), ServiceError> {
+        let Some(user) = users::by_username(conn, username)? else {
+            return Err(ServiceError::NotFound);
+        };
+        let subject = format!("user:{}", user.username);
+        let (action, detail) = match &change {
+            AccountChange::Disable => {
+                users::set_disabled(conn, username, true)?;
+                ("user.disable", String::new())
+            }
+            AccountChange::Enable => {
+                users::set_disabled(conn, username, false)?;
+                ("user.enable", String::new())
+            }
+            AccountChange::ResetPassword(_) => {
+                users::set_password(conn, username, hash.as_deref().unwrap_or_default())?;
+                ("user.reset_password", String::new())
+            }
+            AccountChange::Role {
+                role,
+                bureau,
+                district,
+            } => {
+                let (bureau, district) = match role {
+                    Role::Bureau => (bureau.as_deref(), None),
+                    Role::District => (None, district.as_deref()),
+                    Role::Admin | Role::Dispatcher => (None, None),
+                };
+                users::set_role(conn, user.id, role.as_str(), bureau, district)?;
+                let scope = bureau.or(district).unwrap_or("");
+                (
+                    "user.role",
+                    format!("{} {scope}", role.as_str()).trim().to_string(),
+                )
+            }
+        };
+        if !matches!(change, AccountChange::Enable) {
+            users::delete_sessions_of(conn, user.id)?;
+        }
+        audit::append(conn, actor, action, &subject, &detail, now)?;
+        Ok(())
+    })
 }
 
 pub fn logout(db: &Db, token_hash: &[u8], actor: &str) -> Result<(), DbError> {

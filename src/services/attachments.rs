@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::ServiceError;
 use crate::db::attachments::{self as rows, AttachmentRow, NewAttachment};
 use crate::db::{self, DbConnection, DbError, audit, cases, tips};
-use crate::domain::file_kind::{FileKind, FileRefusal, UploadLimits};
+use crate::domain::file_kind::{FileKind, UploadLimits};
 use crate::domain::receipt::Receipt;
 use crate::domain::role::Scope;
 use crate::evidence::{self, CleanFile};
@@ -59,12 +59,14 @@ fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// Check the count and sizes first, then sniff, strip and thumbnail every
-/// file. Nothing is written here: a refusal leaves no trace.
+/// file, one at a time in a decoder slot of the gate, each within the
+/// decoding budget. Nothing is written here: a refusal leaves no trace.
 pub async fn clean_all(
-    limits: UploadLimits,
+    state: &AppState,
     already: (usize, u64),
     files: Vec<Vec<u8>>,
 ) -> Result<Vec<CleanFile>, ServiceError> {
+    let limits: UploadLimits = state.upload_limits;
     let (mut count, mut total) = already;
     for f in &files {
         limits
@@ -73,15 +75,17 @@ pub async fn clean_all(
         count += 1;
         total += f.len() as u64;
     }
-    actix_web::rt::task::spawn_blocking(move || {
-        files
-            .iter()
-            .map(|f| evidence::clean(f))
-            .collect::<Result<Vec<_>, FileRefusal>>()
-    })
-    .await
-    .map_err(|_| ServiceError::Db(DbError::Canceled))?
-    .map_err(ServiceError::Refused)
+    let budget = state.gate.budget;
+    let mut cleaned = Vec::with_capacity(files.len());
+    for f in files {
+        let _slot = state.gate.decoder().await.map_err(|_| ServiceError::Busy)?;
+        let file = actix_web::rt::task::spawn_blocking(move || evidence::clean(&f, &budget))
+            .await
+            .map_err(|_| ServiceError::Db(DbError::Canceled))?
+            .map_err(ServiceError::Refused)?;
+        cleaned.push(file);
+    }
+    Ok(cleaned)
 }
 
 /// Seal cleaned files into the store. On failure, whatever was written is removed.
@@ -215,7 +219,7 @@ pub struct UploadToken {
 
 /// The JSON flow's first step: clean, seal and keep one file under a token.
 pub async fn upload(state: &AppState, bytes: Vec<u8>) -> Result<UploadToken, ServiceError> {
-    let cleaned = clean_all(state.upload_limits, (0, 0), vec![bytes]).await?;
+    let cleaned = clean_all(state, (0, 0), vec![bytes]).await?;
     let stored = seal_all(state, cleaned).await?;
     let file = stored[0].clone();
     let token = crate::evidence::store::random_name();

@@ -136,7 +136,7 @@ pub fn prepare(state: &AppState, draft: TipDraft, source: TipSource) -> Prepared
     Prepared {
         receipt_hash: state.secrets.receipt_hash(&receipt),
         receipt,
-        received_at: db::now(),
+        received_at: db::to_minute(db::now()),
         contact_sealed: draft.contact.as_deref().map(|c| state.secrets.seal(c)),
         routing_json: serde_json::to_string(&proposal).expect("proposals serialise"),
         matching_json: serde_json::to_string(&matched).expect("match results serialise"),

@@ -37,6 +37,9 @@ pub enum ServiceError {
     /// An evidence file refused before anything was stored (413/415).
     #[error("file refused: {0}")]
     Refused(crate::domain::file_kind::FileRefusal),
+    /// Too many uploads at once: try again shortly (503 with Retry-After).
+    #[error("busy")]
+    Busy,
     /// The evidence store failed (disk, object store).
     #[error("evidence storage: {0}")]
     Storage(String),

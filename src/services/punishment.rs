@@ -143,8 +143,10 @@ pub fn run_daily_in(
 pub struct ApplyBody {
     /// Keys of the pack's `[[measure]]` list.
     pub measures: Vec<String>,
+    #[serde(deserialize_with = "crate::domain::day::required")]
     pub starts_on: NaiveDate,
     /// Within the pack's publication term (`[term]`); its longest when absent.
+    #[serde(default, deserialize_with = "crate::domain::day::optional")]
     pub ends_on: Option<NaiveDate>,
     /// A pack bureau key; the case's lead bureau when absent.
     pub issuing_bureau: Option<String>,

@@ -116,6 +116,7 @@ pub struct ReturnBody {
 pub struct VerifyBody {
     /// `substantiated`, `partly`, `unsubstantiated` or `unverifiable`.
     pub finding: String,
+    #[serde(default, deserialize_with = "crate::domain::day::optional")]
     pub inspected_on: Option<NaiveDate>,
     #[serde(default)]
     pub inspectors: Vec<String>,
@@ -129,6 +130,7 @@ pub struct OrderBody {
     pub measure: String,
     /// Needed for `seal` (the dismantling deadline) and for a rectification
     /// the pack gives no months for; otherwise the pack decides.
+    #[serde(default, deserialize_with = "crate::domain::day::optional")]
     pub due_on: Option<NaiveDate>,
     pub note: Option<String>,
 }
@@ -144,6 +146,7 @@ pub struct ExtendBody {
 #[serde(deny_unknown_fields)]
 pub struct ReinspectBody {
     pub passed: bool,
+    #[serde(default, deserialize_with = "crate::domain::day::optional")]
     pub inspected_on: Option<NaiveDate>,
     pub note: Option<String>,
 }

@@ -112,6 +112,12 @@ pub fn serve_args(lookup_limit: u32) -> ServeArgs {
         pack: tipline::jurisdiction::DEFAULT_PACK.into(),
         lookup_limit,
         trust_proxy: false,
+        trusted_proxies: String::new(),
+        forwarded_header: "x-forwarded-for".into(),
+        metrics_token: Some("test-metrics-token".into()),
+        session_hours: 12,
+        body_timeout: 60,
+        body_min_rate: 2048,
         workers: Some(2),
         shutdown_timeout: 1,
         intake: tipline::config::IntakeArgs {

@@ -138,11 +138,19 @@ fn valid_ticket_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
-/// `received_at` in RFC 3339 with an offset, as UTC; at most a day ahead.
+/// `received_at` in RFC 3339 with an offset, as UTC to the minute; at most a day ahead.
 fn parse_received_at(s: &str, errors: &mut FieldErrors) -> Option<NaiveDateTime> {
     match DateTime::parse_from_rfc3339(s.trim()) {
         Ok(t) => {
             let t = t.with_timezone(&Utc);
+            if chrono::Datelike::year(&t) < crate::domain::day::FIRST_YEAR {
+                errors.add(
+                    "received_at",
+                    "受理时间须在1900年之后",
+                    "received_at must lie after 1900",
+                );
+                return None;
+            }
             if t > Utc::now() + chrono::Duration::days(1) {
                 errors.add(
                     "received_at",
@@ -151,9 +159,8 @@ fn parse_received_at(s: &str, errors: &mut FieldErrors) -> Option<NaiveDateTime>
                 );
                 return None;
             }
-            let t = t.naive_utc();
-            use chrono::Timelike;
-            Some(t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t))
+            // Stored to the minute, like every time of a reporter's (db::to_minute).
+            Some(crate::db::to_minute(t.naive_utc()))
         }
         Err(_) => {
             errors.add(
