@@ -7,7 +7,7 @@ use super::Refusal::{Bomb, Unrebuildable};
 use super::syntax::find;
 use super::{Budget, Refusal, rebuild};
 
-#[path = "../../../tests/common/pdfs.rs"]
+#[path = "../../../tests/api/common/pdfs.rs"]
 mod samples;
 
 /// The JPEG cleaner for tests: drops APP1..APP15, keeps everything else.

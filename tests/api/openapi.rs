@@ -2,8 +2,8 @@
 //! what it answers to an empty request, with and without a relay key, is a
 //! documented response. (schemathesis, in tests/api/schemathesis.sh, goes
 //! much further; this runs with every `cargo test`.)
-mod common;
-mod relay_support;
+use crate::common;
+use crate::relay_support;
 
 use common::TestApp;
 use relay_support::*;

@@ -1,6 +1,6 @@
 //! The demo a first `cargo run --release` loads: real tips through intake
 //! and the workflow, so every public list and the queue show something.
-mod common;
+use crate::common;
 
 use common::TestApp;
 

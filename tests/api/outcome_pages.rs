@@ -2,7 +2,7 @@
 //! queue, the report page with its charts and files, the joint-punishment
 //! page's forms (apply, reject, repair), and the public list pages' paging.
 //! SQLite by default, PostgreSQL with TIPLINE_TEST_DATABASE_URL.
-mod common;
+use crate::common;
 
 use common::{TestApp, serve_args};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! Both migration folders give the same tables and columns, and processes
 //! that start together on one database migrate it once.
-mod common;
+use crate::common;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -1,7 +1,7 @@
 //! Anonymous tips end to end over HTTP: the JSON API, the form, the receipt,
 //! the lookup and the reporter's messages; and bad input refused with nothing
 //! written. Runs on SQLite, or on PostgreSQL with TIPLINE_TEST_DATABASE_URL.
-mod common;
+use crate::common;
 
 use common::{TestApp, sample_tip};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! random name, without the metadata that would betray the reporter, and
 //! still decodes; refused files leave nothing behind; staff see thumbnails
 //! within their scope, every open audited.
-mod common;
+use crate::common;
 
 use common::TestApp;
 use common::samples::{self, SECRETS, contains, multipart};

@@ -1,6 +1,6 @@
 //! Staff sessions and the case API: each tip becomes a case routed by the
 //! pack, readable with its proposal and explanation, within the reader's scope.
-mod common;
+use crate::common;
 
 use common::TestApp;
 use serde_json::json;

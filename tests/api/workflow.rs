@@ -1,7 +1,7 @@
 //! The case workflow over HTTP, on SQLite (and PostgreSQL with
 //! TIPLINE_TEST_DATABASE_URL): every state, every deadline, every illegal
 //! transition, who may act, and what the reporter sees.
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::TestApp;

@@ -211,7 +211,7 @@ fn text_item(kind: &[u8], text: &str) -> Vec<u8> {
 /// corrected, so the file is a valid video.
 pub fn mp4() -> Vec<u8> {
     use mp4_atom::{Decode, Encode, Ftyp, Moov};
-    let base: &[u8] = include_bytes!("../fixtures/mp4-atom-uncompressed.mp4");
+    let base: &[u8] = include_bytes!("../../fixtures/mp4-atom-uncompressed.mp4");
     let mut cursor = base;
     let ftyp = Ftyp::decode(&mut cursor).unwrap();
     let moov_start = base.len() - cursor.len();

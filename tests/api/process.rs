@@ -1,7 +1,7 @@
 //! The real binary: killed mid-burst it loses no acknowledged tip; its logs
 //! hold no client address, user agent or receipt; a wrong database URL fails
 //! fast with the database's own message.
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

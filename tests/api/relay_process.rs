@@ -1,8 +1,8 @@
 //! The real binary: `tipline relay …` prints keys as promised, call-backs
 //! survive a restart between retries, and two `serve` processes on one
 //! database deliver each outbox entry exactly once.
-mod common;
-mod relay_support;
+use crate::common;
+use crate::relay_support;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};

@@ -3,7 +3,7 @@
 //! here from the fixture's definition; then the XLSX read back cell by cell
 //! against the JSON. SQLite by default, PostgreSQL with
 //! TIPLINE_TEST_DATABASE_URL.
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;

@@ -1,6 +1,6 @@
 //! The enterprise registry: import (CLI and HTTP), matching at intake, one
 //! case per problem, and an import seen by a second process.
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! Retention on a controlled clock: due tips and their files are deleted,
 //! held ones stay, and the audit log records the counts.
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDateTime};
 use common::{TestApp, samples};

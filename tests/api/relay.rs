@@ -1,8 +1,8 @@
 //! The relay API on a real server (SQLite, or PostgreSQL with
 //! TIPLINE_TEST_DATABASE_URL): idempotent intake, keys, isolation, batch,
 //! call-backs through the outbox, the admin view and Open311.
-mod common;
-mod relay_support;
+use crate::common;
+use crate::relay_support;
 
 use std::sync::Arc;
 use std::time::Duration;

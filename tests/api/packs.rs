@@ -1,5 +1,5 @@
 //! `tipline pack check|show` and `serve --pack`.
-mod common;
+use crate::common;
 
 use std::process::Command;
 

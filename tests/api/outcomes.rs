@@ -2,7 +2,7 @@
 //! and credit repair, seen through the public list API and the punishment
 //! API; and no public output carries reporter data. SQLite by default,
 //! PostgreSQL with TIPLINE_TEST_DATABASE_URL.
-mod common;
+use crate::common;
 
 use chrono::{Datelike, Duration};
 use common::TestApp;

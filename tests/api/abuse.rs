@@ -1,7 +1,7 @@
 //! Abuse resistance: per-client intake limits keyed by a salted hash of the
 //! address (never stored), the proof-of-work form and its no-JavaScript
 //! limit, flood flagging, and the security headers.
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

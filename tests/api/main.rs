@@ -1,0 +1,26 @@
+//! The integration tests, one binary (a binary per file linked the whole
+//! crate eighteen times). Each module runs the real server on SQLite, or on
+//! a fresh PostgreSQL database when `TIPLINE_TEST_DATABASE_URL` is set;
+//! `process` and `relay_process` run the `tipline` binary itself.
+
+mod common;
+mod relay_support;
+
+mod abuse;
+mod cases;
+mod demo;
+mod evidence;
+mod intake;
+mod matching_variants;
+mod openapi;
+mod outcome_pages;
+mod outcomes;
+mod packs;
+mod process;
+mod registry;
+mod relay;
+mod relay_process;
+mod reports;
+mod retention;
+mod schema;
+mod workflow;
