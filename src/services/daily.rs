@@ -1,5 +1,6 @@
 //! The daily jobs: due dates and overdue notices (督办, `supervision`), then
-//! joint-punishment proposals and expiries (`punishment`). `serve` runs
+//! joint-punishment proposals and expiries (`punishment`), then forgetting
+//! day-old login attempts. `serve` runs
 //! them itself, at start and then every hour (`TIPLINE_JOBS_EVERY_MIN`), so
 //! a deployment needs no cron; `tipline jobs overdue` runs them once, on a
 //! clock it is given. Both are idempotent within a day, and each takes a
@@ -23,6 +24,8 @@ const LOCK_SPACE: i32 = 0x6a6f6273; // "jobs"
 pub struct DailyReport {
     pub overdue: JobReport,
     pub punishment: PunishmentJob,
+    /// Login attempts older than a day, forgotten (services/accounts.rs).
+    pub login_attempts_forgotten: usize,
 }
 
 /// Both jobs as of `now`, each in its own transaction.
@@ -35,9 +38,16 @@ pub fn run(db: &Db, pack: &Pack, now: NaiveDateTime) -> Result<DailyReport, DbEr
         lock_in_transaction(conn, LOCK_SPACE, 2)?;
         punishment::run_daily_in(conn, pack, now)
     })?;
+    let login_attempts_forgotten = db.write_tx(|conn| -> Result<usize, DbError> {
+        Ok(crate::db::users::prune_attempts(
+            conn,
+            now - chrono::Duration::days(1),
+        )?)
+    })?;
     Ok(DailyReport {
         overdue,
         punishment,
+        login_attempts_forgotten,
     })
 }
 

@@ -11,16 +11,7 @@ use relay_support::*;
 #[test]
 fn every_documented_operation_answers_as_documented() {
     let app = TestApp::spawn();
-    let (_, key) = tipline::services::relay::accounts::add(
-        &app.state.db,
-        &app.state.secrets,
-        "doc",
-        "hotline",
-        None,
-        Some(0),
-        "test",
-    )
-    .unwrap();
+    let key = add_relay(&app, "doc", None);
     let r = app.get("/api/v1/openapi.json");
     assert_eq!(r.status, 200);
     let doc = r.json();

@@ -3,108 +3,26 @@
 //! fast with the database's own message.
 use crate::common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::TestDb;
+use common::binary::{self, BIN, Server, free_port};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tipline");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    log: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(db: &TestDb, port: u16, rust_log: &str) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .env("DATABASE_URL", &db.url)
-            .env("TIPLINE_DATA_DIR", db.dir.path())
-            .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
-            .env("TIPLINE_LOOKUP_LIMIT", "100000")
+/// The server as the load tests run it: no per-client limits, two workers.
+fn start(db: &TestDb, port: u16, rust_log: &str) -> Server {
+    Server::start(
+        db,
+        port,
+        &[
+            ("TIPLINE_LOOKUP_LIMIT", "100000"),
             // A load test: the per-client intake limit is off (issue 8).
-            .env("TIPLINE_INTAKE_LIMIT", "0")
-            .env("TIPLINE_WORKERS", "2")
-            .env("RUST_LOG", rust_log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        for pipe in [
-            Box::new(child.stderr.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stdout.take().unwrap()),
-        ] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut l = log.lock().unwrap();
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-            });
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(r) = raw(
-                port,
-                None,
-                "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            ) {
-                if r.starts_with("HTTP/1.1 200") {
-                    return Server { child, log };
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("server did not start:\n{}", log.lock().unwrap());
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One HTTP/1.1 exchange over a fresh connection, optionally from a chosen
-/// loopback source address.
-fn raw(port: u16, from: Option<&str>, request: &str) -> std::io::Result<String> {
-    let to: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut stream: TcpStream = match from {
-        None => TcpStream::connect_timeout(&to, Duration::from_secs(2))?,
-        Some(ip) => {
-            let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
-            let src: SocketAddr = format!("{ip}:0").parse().unwrap();
-            sock.bind(&src.into())?;
-            sock.connect_timeout(&to.into(), Duration::from_secs(2))?;
-            sock.into()
-        }
-    };
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.write_all(request.as_bytes())?;
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
+            ("TIPLINE_INTAKE_LIMIT", "0"),
+            ("TIPLINE_WORKERS", "2"),
+            ("RUST_LOG", rust_log),
+        ],
+    )
 }
 
 fn post(
@@ -115,14 +33,7 @@ fn post(
     body: &str,
     extra: &str,
 ) -> std::io::Result<String> {
-    raw(
-        port,
-        from,
-        &format!(
-            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    )
+    binary::post(port, from, path, ctype, body.as_bytes(), extra)
 }
 
 fn receipt_of(response: &str) -> Option<String> {
@@ -138,7 +49,7 @@ fn receipt_of(response: &str) -> Option<String> {
 fn a_killed_server_keeps_every_receipt_it_gave() {
     let db = TestDb::new();
     let port = free_port();
-    let mut server = Server::start(&db, port, "warn");
+    let mut server = start(&db, port, "warn");
     let receipts = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut threads = Vec::new();
@@ -185,7 +96,7 @@ fn a_killed_server_keeps_every_receipt_it_gave() {
     );
     drop(server);
 
-    let server = Server::start(&db, port, "warn");
+    let server = start(&db, port, "warn");
     let mut missing = 0;
     for rc in &given {
         let r = post(
@@ -219,7 +130,7 @@ unsafe extern "C" {
 fn logs_hold_no_client_address_user_agent_or_receipt() {
     let db = TestDb::new();
     let port = free_port();
-    let server = Server::start(&db, port, "trace");
+    let server = start(&db, port, "trace");
     let from = "127.0.0.77";
     let ua = "User-Agent: TellTaleBrowser/9.9 (SecretPhone)\r\nReferer: https://referrer.example/secret-page\r\nX-Forwarded-For: 203.0.113.9\r\n";
     let form = "description=%E6%9F%90%E5%8E%82%E7%94%A8%E4%B8%AD%E9%A2%91%E7%82%89%E7%82%BC%E9%92%A2%E5%86%92%E9%BB%91%E7%83%9F&district=baoan";
@@ -354,7 +265,7 @@ fn serve_runs_the_daily_jobs_itself() {
             )?)
         })
         .unwrap();
-    let server = Server::start(&db, free_port(), "info");
+    let server = start(&db, free_port(), "info");
     let deadline = Instant::now() + Duration::from_secs(20);
     let overdue = loop {
         let mut conn = store.read_conn().unwrap();

@@ -15,20 +15,6 @@ use tipline::domain::tip_status::TipStatus;
 use tipline::services::outbox::{self, Backoff, SystemClock, Worker, WorkerConfig};
 use tipline::services::relay::accounts;
 
-fn add_relay(app: &TestApp, name: &str, callback: Option<&str>) -> String {
-    let (_, key) = accounts::add(
-        &app.state.db,
-        &app.state.secrets,
-        name,
-        "hotline",
-        callback,
-        Some(0),
-        "test",
-    )
-    .unwrap();
-    key
-}
-
 fn tip_count(app: &TestApp) -> i64 {
     app.counts().0
 }

@@ -5,25 +5,15 @@ use crate::common;
 use crate::relay_support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use common::TestDb;
+use common::binary::{BIN, Server, free_port};
 use relay_support::*;
 use tipline::domain::tip_status::TipStatus;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tipline");
 const SECRET: &str = "5f1c0e2d3b4a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn tipline(db: &TestDb, args: &[&str]) -> (bool, String) {
     let out = Command::new(BIN)
@@ -44,74 +34,21 @@ fn last_line(out: &str) -> String {
     out.lines().last().unwrap_or("").to_string()
 }
 
-struct Server {
-    child: Child,
-    log: Arc<Mutex<String>>,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &TestDb, port: u16) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .env("DATABASE_URL", &db.url)
-            .env("TIPLINE_DATA_DIR", db.dir.path())
-            .env("TIPLINE_SECRET", SECRET)
-            .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
-            .env("TIPLINE_WORKERS", "1")
-            .env("TIPLINE_POOL_SIZE", "3")
-            .env("TIPLINE_OUTBOX_POLL_MS", "50")
-            .env("TIPLINE_OUTBOX_RETRY_BASE_MS", "400")
-            .env("TIPLINE_OUTBOX_RETRY_CAP_MS", "800")
-            .env("TIPLINE_OUTBOX_TIMEOUT_MS", "3000")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        for pipe in [
-            Box::new(child.stderr.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stdout.take().unwrap()),
-        ] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut l = log.lock().unwrap();
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-            });
-        }
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(r) = agent().get(format!("{base}/healthz")).call() {
-                if r.status() == 200 {
-                    return Server { child, log, base };
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("server did not start:\n{}", log.lock().unwrap());
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("server log:\n{}", self.log.lock().unwrap());
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A server that delivers call-backs quickly, with the deployment's secret.
+fn start(db: &TestDb, port: u16) -> Server {
+    Server::start(
+        db,
+        port,
+        &[
+            ("TIPLINE_SECRET", SECRET),
+            ("TIPLINE_WORKERS", "1"),
+            ("TIPLINE_POOL_SIZE", "3"),
+            ("TIPLINE_OUTBOX_POLL_MS", "50"),
+            ("TIPLINE_OUTBOX_RETRY_BASE_MS", "400"),
+            ("TIPLINE_OUTBOX_RETRY_CAP_MS", "800"),
+            ("TIPLINE_OUTBOX_TIMEOUT_MS", "3000"),
+        ],
+    )
 }
 
 /// Change a relayed tip's status the way the workflow will: one transaction
@@ -202,7 +139,7 @@ fn relay_cli_prints_the_key_once_and_manages_relays() {
     assert!(list.contains("platform") && !list.contains("/cb"), "{list}");
 
     let port = free_port();
-    let server = Server::start(&db, port);
+    let server = start(&db, port);
     let r = relay_post(
         &server.base,
         Some(&key),
@@ -259,7 +196,7 @@ fn a_call_back_survives_a_restart_between_retries_and_arrives_once() {
     assert!(ok, "{out}");
     let key = last_line(&out);
     let port = free_port();
-    let server = Server::start(&db, port);
+    let server = start(&db, port);
     let r = relay_post(
         &server.base,
         Some(&key),
@@ -273,7 +210,7 @@ fn a_call_back_survives_a_restart_between_retries_and_arrives_once() {
     let before = receiver.deliveries().len();
     assert!(before < 4, "killed before the delivery: {before}");
 
-    let server = Server::start(&db, port);
+    let server = start(&db, port);
     receiver.wait_for(Duration::from_secs(60), "the delivery", |d| {
         d.iter().any(|x| x.answered == 200)
     });
@@ -312,8 +249,8 @@ fn two_servers_on_one_database_deliver_each_entry_exactly_once() {
     assert!(ok, "{out}");
     let key = last_line(&out);
     let (p1, p2) = (free_port(), free_port());
-    let a = Server::start(&db, p1);
-    let b = Server::start(&db, p2);
+    let a = start(&db, p1);
+    let b = start(&db, p2);
     const N: usize = 40;
     let tickets: Vec<serde_json::Value> = (0..N).map(|i| ticket(&format!("TWO-{i}"))).collect();
     let r = relay_post(

@@ -397,6 +397,8 @@ impl TestApp {
     }
 }
 
+pub mod binary;
+pub mod pdfs;
 pub mod samples;
 
 pub const PASSWORD: &str = "a long test password 1";

@@ -249,6 +249,21 @@ pub fn form_post(base: &str, path: &str, pairs: &[(&str, &str)]) -> Res {
 }
 
 /// A valid work order.
+/// A relay registered directly through the service (unlimited rate): its key.
+pub fn add_relay(app: &crate::common::TestApp, name: &str, callback: Option<&str>) -> String {
+    let (_, key) = tipline::services::relay::accounts::add(
+        &app.state.db,
+        &app.state.secrets,
+        name,
+        "hotline",
+        callback,
+        Some(0),
+        "test",
+    )
+    .unwrap();
+    key
+}
+
 pub fn ticket(id: &str) -> serde_json::Value {
     serde_json::json!({
         "ticket_id": id,
