@@ -246,6 +246,72 @@ fn encrypted_and_unreadable_pdfs_are_refused_with_a_reason() {
     assert_eq!(app.stored_files(), 0);
 }
 
+#[test]
+fn jfif_thumbnails_handler_names_and_gps_tracks() {
+    let app = TestApp::spawn();
+    // A JFIF header carrying a 2×2 thumbnail: twelve planted bytes.
+    let jpeg = samples::jpeg();
+    let app0 = jpeg.windows(2).position(|w| w == [0xFF, 0xE0]);
+    let mut with_thumb = Vec::new();
+    let rest = match app0 {
+        Some(at) => {
+            let len = u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]) as usize;
+            with_thumb.extend_from_slice(&jpeg[..at]);
+            &jpeg[at + 2 + len..]
+        }
+        None => {
+            with_thumb.extend_from_slice(&jpeg[..2]);
+            &jpeg[2..]
+        }
+    };
+    let mut seg = b"JFIF\0\x01\x02\x00\x00\x01\x00\x01\x02\x02".to_vec();
+    seg.extend_from_slice(b"PLANTEDTHUMB");
+    with_thumb.extend_from_slice(&[0xFF, 0xE0]);
+    with_thumb.extend_from_slice(&((seg.len() + 2) as u16).to_be_bytes());
+    with_thumb.extend_from_slice(&seg);
+    with_thumb.extend_from_slice(rest);
+    let res = app.post("/api/v1/uploads", "image/jpeg", &with_thumb);
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert!(
+        res.json()["removed"]
+            .as_str()
+            .unwrap()
+            .contains("jfif thumbnail")
+    );
+    let stored_jpeg = stored(&app, res.json()["token"].as_str().unwrap());
+    assert!(!samples::contains(&stored_jpeg, "PLANTEDTHUMB"));
+    assert!(samples::contains(&stored_jpeg, "JFIF"));
+    image::load_from_memory(&stored_jpeg).expect("still a picture");
+
+    // A handler name that names the phone's owner is blanked.
+    let mut video = samples::mp4();
+    let hdlr = video.windows(4).position(|w| w == b"hdlr").unwrap();
+    let name_at = hdlr + 4 + 24;
+    let name_len = video[name_at..].iter().position(|&b| b == 0).unwrap();
+    assert!(name_len >= 8, "the sample's handler has a name");
+    let planted = &b"PLANTED-HANDLER-NAME-OF-ZHANGWEI"[..name_len.min(32)];
+    video[name_at..name_at + planted.len()].copy_from_slice(planted);
+    let res = app.post("/api/v1/uploads", "video/mp4", &video);
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert!(
+        res.json()["removed"]
+            .as_str()
+            .unwrap()
+            .contains("handler name")
+    );
+    let stored_video = stored(&app, res.json()["token"].as_str().unwrap());
+    assert!(!stored_video.windows(planted.len()).any(|w| w == planted));
+
+    // A GoPro-style GPS track cannot be blanked safely: refused.
+    let mut gps = samples::mp4();
+    let stsd = gps.windows(4).position(|w| w == b"stsd").unwrap();
+    let format_at = stsd + 4 + 12;
+    gps[format_at..format_at + 4].copy_from_slice(b"gpmd");
+    let res = app.post("/api/v1/uploads", "video/mp4", &gps);
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.json()["message"].as_str().unwrap().contains("GPS"));
+}
+
 /// xorshift64*: a fixed sequence, so a failure names the round that failed.
 struct Rng(u64);
 
