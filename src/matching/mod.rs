@@ -105,6 +105,13 @@ pub struct Candidate {
     pub enterprise_id: i64,
     pub credit_code: String,
     pub name: String,
+    /// The district the registry places the firm in (its district field,
+    /// else its address, else its name), as the gazetteer names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// The registry's industry key for the firm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
     /// Confidence, 0–1.
     pub score: f64,
     pub reasons: Vec<Reason>,

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::gazetteer::{NO_INDUSTRY, Place, PlaceAgreement, compare_places};
+use super::gazetteer::{NO_INDUSTRY, NO_REGION, Place, PlaceAgreement, compare_places};
 use super::index::{
     EnterpriseIndex, FxBuild, branch_hash, fx_hash, gram_key, name_grams, push_grams,
 };
@@ -201,6 +201,8 @@ impl EnterpriseIndex {
                 enterprise_id: rec.id,
                 credit_code: rec.code.to_string(),
                 name: rec.name.to_string(),
+                district: self.district_name(rec.place),
+                industry: self.industries.key(rec.industry).map(str::to_string),
                 score: 1.0,
                 reasons: vec![Reason::CreditCode { code }],
             });
@@ -472,6 +474,13 @@ impl EnterpriseIndex {
         out
     }
 
+    /// The district-level region of a place, by name.
+    fn district_name(&self, place: Place) -> Option<String> {
+        (place.district != NO_REGION)
+            .then(|| self.norm.regions().name(place.district).map(str::to_string))
+            .flatten()
+    }
+
     /// The candidate as stored and shown: names, code, reasons.
     fn materialize(&self, s: &Scored, ctx: &Context) -> Candidate {
         let entry = &self.entries[s.entry as usize];
@@ -524,6 +533,8 @@ impl EnterpriseIndex {
             enterprise_id: rec.id,
             credit_code: rec.code.to_string(),
             name: rec.name.to_string(),
+            district: self.district_name(rec.place),
+            industry: self.industries.key(rec.industry).map(str::to_string),
             // Scores are compared raw (bonuses may pass 1), shown as 0–1.
             score: round(s.score.clamp(0.0, 1.0)),
             reasons,

@@ -78,6 +78,7 @@ fn labelled_tips_route_accurately() {
             district: c.district.clone(),
             industry: c.industry.clone(),
             dimensions: c.dimensions.clone(),
+            registry_industry: None,
         });
         let got_lead = p.lead_bureau.clone().unwrap_or_else(|| "-".into());
         *confusion

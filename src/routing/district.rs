@@ -26,3 +26,30 @@ impl DistrictMatcher {
         Some((self.keys[hit.payloads[0]].clone(), hit.word.to_string()))
     }
 }
+
+/// The pack district an enterprise is registered in, and how that is known:
+/// the registry's district (field or address, as the matcher placed it),
+/// else the division code in its credit code (positions 3–8), when that
+/// names a district rather than the city.
+pub(crate) fn of_enterprise(
+    pack: &Pack,
+    firm: &crate::matching::Candidate,
+) -> Option<(String, &'static str)> {
+    if let Some(d) = firm.district.as_deref().and_then(|d| resolve(pack, d)) {
+        return Some((d, "registry"));
+    }
+    let division = firm.credit_code.get(2..8)?;
+    pack.resolve_district(division)
+        .map(|d| (d.key.clone(), "credit code division"))
+}
+
+/// A district as the gazetteer names it (宝安区, 大鹏新区) in the pack.
+fn resolve(pack: &Pack, name: &str) -> Option<String> {
+    pack.resolve_district(name)
+        .or_else(|| {
+            pack.districts
+                .iter()
+                .find(|d| name.starts_with(d.short_name.as_str()) && !d.short_name.is_empty())
+        })
+        .map(|d| d.key.clone())
+}

@@ -39,6 +39,10 @@ pub struct TipInput {
     pub industry: Option<String>,
     #[serde(default)]
     pub dimensions: Vec<String>,
+    /// The registry's industry for the enterprise the tip was matched to:
+    /// it outranks what the words suggest, not what the reporter chose.
+    #[serde(default)]
+    pub registry_industry: Option<String>,
 }
 
 /// The routing proposal a dispatcher confirms; stored as JSON with the case.
@@ -53,6 +57,11 @@ pub struct RoutingProposal {
     /// Table 5 findings (the case API's `obsolete_findings`).
     pub findings: Vec<Finding>,
     pub explanation: Vec<Explanation>,
+    /// The matched enterprise's registered district when it differs from
+    /// the district the tip itself gives (the tip's is kept; the dispatcher
+    /// is shown both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_district: Option<String>,
 }
 
 impl RoutingProposal {
@@ -171,6 +180,43 @@ impl Router {
             co_bureaus,
             findings,
             explanation: explain,
+            registry_district: None,
+        }
+    }
+
+    /// The district from the enterprise the tip was matched to, when the
+    /// tip names no place: from the registry's district (its district field,
+    /// else its address), else the division digits of its credit code. When
+    /// the tip's place and the firm's disagree, the tip's stays and the
+    /// firm's is noted for the dispatcher.
+    pub fn place_by_enterprise(&self, p: &mut RoutingProposal, firm: &crate::matching::Candidate) {
+        let Some((key, how)) = district::of_enterprise(&self.pack, firm) else {
+            return;
+        };
+        match &p.district {
+            None => {
+                p.explanation.push(Explanation {
+                    step: Step::District,
+                    matched: firm.name.clone(),
+                    points_to: Some(key.clone()),
+                    note: format!(
+                        "the tip names no place; the matched enterprise is registered here ({how})"
+                    ),
+                });
+                p.district = Some(key);
+            }
+            Some(own) if *own != key => {
+                p.explanation.push(Explanation {
+                    step: Step::District,
+                    matched: firm.name.clone(),
+                    points_to: Some(key.clone()),
+                    note: format!(
+                        "the matched enterprise is registered in another district ({how}); the tip's place is kept"
+                    ),
+                });
+                p.registry_district = Some(key);
+            }
+            Some(_) => {}
         }
     }
 
@@ -196,6 +242,19 @@ impl Router {
                 points_to: None,
                 note: "industry field not known to the pack; inferred from the text".into(),
             });
+        }
+        if let Some(i) = tip
+            .registry_industry
+            .as_deref()
+            .and_then(|k| self.pack.resolve_industry(k))
+        {
+            explain.push(Explanation {
+                step: Step::Industry,
+                matched: i.name.clone(),
+                points_to: Some(i.key.clone()),
+                note: "industry of the matched enterprise in the registry".into(),
+            });
+            return Some(i.key.clone());
         }
         let inferred = self.industries.infer(text)?;
         explain.push(Explanation {

@@ -128,11 +128,36 @@ pub struct Prepared {
     flood: crate::jurisdiction::FloodRule,
 }
 
+/// What intake decides about a checked tip before it takes the writer: the
+/// routing proposal and the enterprise match. Pure (the labelled sets in
+/// tests/data measure exactly this); `match_tip` is the registry's index.
+pub fn propose(
+    router: &routing::Router,
+    match_tip: impl Fn(&MatchQuery) -> MatchResult,
+    draft: &TipDraft,
+) -> (RoutingProposal, MatchResult) {
+    let input = routing_input(draft);
+    let mut proposal = router.route(&input);
+    let matched = match_tip(&match_query(draft, &proposal));
+    if let Some(firm) = &matched.best {
+        // The registry knows the firm's industry better than the words do:
+        // route again with it (Table 5 and the matrix depend on it).
+        if draft.industry.is_none() && firm.industry.is_some() && firm.industry != proposal.industry
+        {
+            proposal = router.route(&routing::TipInput {
+                registry_industry: firm.industry.clone(),
+                ..input
+            });
+        }
+        router.place_by_enterprise(&mut proposal, firm);
+    }
+    (proposal, matched)
+}
+
 /// Pure work (routing and matching take well under a millisecond each).
 pub fn prepare(state: &AppState, draft: TipDraft, source: TipSource) -> Prepared {
     let receipt = Receipt::generate();
-    let proposal = state.router.route(&routing_input(&draft));
-    let matched = state.registry.match_tip(&match_query(&draft, &proposal));
+    let (proposal, matched) = propose(&state.router, |q| state.registry.match_tip(q), &draft);
     Prepared {
         receipt_hash: state.secrets.receipt_hash(&receipt),
         receipt,
@@ -210,6 +235,7 @@ fn routing_input(draft: &TipDraft) -> routing::TipInput {
         district: draft.district.clone(),
         industry: draft.industry.clone(),
         dimensions: draft.dimensions.clone(),
+        registry_industry: None,
     }
 }
 

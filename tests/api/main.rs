@@ -9,6 +9,7 @@ mod relay_support;
 mod abuse;
 mod cases;
 mod demo;
+mod dispatcher_set;
 mod evidence;
 mod hostile_files;
 mod hostile_requests;

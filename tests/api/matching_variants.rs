@@ -3,8 +3,9 @@
 //! requires top-1 precision ≥ 0.97 and recall ≥ 0.95.
 use std::collections::{HashMap, HashSet};
 
+use crate::common;
+use common::registry::Firm;
 use serde::Deserialize;
-use tipline::domain::credit_code::CreditCode;
 use tipline::matching::synth::{SynthConfig, SynthRegistry};
 use tipline::matching::{EnterpriseIndex, EnterpriseRecord, MatchConfig, MatchQuery, MatchResult};
 
@@ -12,20 +13,8 @@ const REGISTRY_SIZE: usize = 100_000;
 
 #[derive(Deserialize)]
 struct Variants {
-    enterprise: Vec<Fixture>,
+    enterprise: Vec<Firm>,
     case: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-struct Fixture {
-    key: String,
-    name: String,
-    code: Option<String>,
-    #[serde(default)]
-    aliases: Vec<String>,
-    district: Option<String>,
-    industry: Option<String>,
-    address: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -48,49 +37,12 @@ fn load() -> Variants {
     toml::from_str(raw).expect("matching_variants.toml parses")
 }
 
-/// Fixtures with ids 1…, then the generated registry, whose trade names
-/// avoid every character of the fixtures and the cases.
 fn registry(v: &Variants) -> (Vec<EnterpriseRecord>, HashMap<String, i64>) {
-    let mut reserved: HashSet<char> = HashSet::new();
-    for f in &v.enterprise {
-        reserved.extend(f.name.chars());
-        f.aliases.iter().for_each(|a| reserved.extend(a.chars()));
-    }
-    for c in &v.case {
-        if let Some(n) = &c.name {
-            reserved.extend(n.chars());
-        }
-    }
-    let mut keys = HashMap::new();
-    let mut records = Vec::new();
-    for (i, f) in v.enterprise.iter().enumerate() {
-        let id = i as i64 + 1;
-        assert!(
-            keys.insert(f.key.clone(), id).is_none(),
-            "duplicate key {}",
-            f.key
-        );
-        records.push(EnterpriseRecord {
-            id,
-            credit_code: f
-                .code
-                .clone()
-                .unwrap_or_else(|| CreditCode::generate_valid(10_000 + id as u64).to_string()),
-            name: f.name.clone(),
-            aliases: f.aliases.clone(),
-            district: f.district.clone(),
-            industry: f.industry.clone(),
-            address: f.address.clone(),
-        });
-    }
-    let synth = SynthRegistry::new(SynthConfig {
-        seed: 20_190_701,
-        count: REGISTRY_SIZE,
-        first_id: 1_000,
-        reserved_chars: reserved,
-    });
-    records.extend(synth.map(|s| s.record));
-    (records, keys)
+    common::registry::build(
+        &v.enterprise,
+        v.case.iter().filter_map(|c| c.name.as_deref()),
+        REGISTRY_SIZE,
+    )
 }
 
 fn describe(c: &Case) -> String {

@@ -399,6 +399,7 @@ impl TestApp {
 
 pub mod binary;
 pub mod pdfs;
+pub mod registry;
 pub mod samples;
 
 pub const PASSWORD: &str = "a long test password 1";
