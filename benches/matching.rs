@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use tipline::matching::synth::{SynthConfig, SynthRecord, SynthRegistry, XorShift};
-use tipline::matching::{EnterpriseIndex, MatchConfig, MatchQuery};
+use tipline::matching::{EnterpriseIndex, MatchQuery};
 
 const ENTERPRISES: usize = 1_000_000;
 const QUERIES: usize = 10_000;
 const SEED: u64 = 2019;
+
+fn pack() -> tipline::jurisdiction::Pack {
+    tipline::jurisdiction::embedded_pack("shenzhen-2019").expect("the default pack loads")
+}
 
 fn synth() -> SynthRegistry {
     SynthRegistry::new(SynthConfig {
@@ -19,6 +23,7 @@ fn synth() -> SynthRegistry {
         count: ENTERPRISES,
         first_id: 1,
         reserved_chars: Default::default(),
+        industries: pack().match_config().industries,
     })
 }
 
@@ -81,7 +86,7 @@ fn variant(s: &SynthRecord, rng: &mut XorShift) -> (MatchQuery, i64, usize) {
 fn bench(c: &mut Criterion) {
     let rss_before = status_kb("VmRSS:");
     let started = Instant::now();
-    let index = EnterpriseIndex::build(MatchConfig::default(), synth().map(|s| s.record));
+    let index = EnterpriseIndex::build(pack().match_config(), synth().map(|s| s.record));
     let build = started.elapsed();
     let rss_after = status_kb("VmRSS:");
     println!(

@@ -16,6 +16,7 @@ fn main() -> std::io::Result<()> {
         count,
         first_id: 1,
         reserved_chars: Default::default(),
+        industries: pack.match_config().industries,
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     writeln!(out, "credit_code,name,address,district,industry")?;

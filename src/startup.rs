@@ -11,7 +11,6 @@ use crate::evidence::store::{LocalDir, Vault};
 use crate::http::limiter::RateLimiter;
 use crate::http::pow::Pow;
 use crate::jurisdiction::{self, Pack};
-use crate::matching::MatchConfig;
 use crate::metrics::Metrics;
 use crate::routing::Router;
 use crate::secrets::Secrets;
@@ -57,7 +56,7 @@ pub fn prepare(
     }
     seed(&db, &pack)?;
     let secrets = Arc::new(secrets(secret_args)?);
-    let registry = Arc::new(LiveIndex::load(&db, MatchConfig::default())?);
+    let registry = Arc::new(LiveIndex::load(&db, pack.match_config())?);
     tracing::info!(enterprises = registry.len(), "enterprise index built");
     registry.watch(db.clone(), Duration::from_secs(2));
     let files_dir = serve

@@ -158,6 +158,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     let calendar: Option<CalendarFile> = p.parse("calendar.toml");
     let safeguards: Option<SafeguardsFile> = p.parse("safeguards.toml");
     let workdays: Option<WorkdaysFile> = p.parse("workdays.toml");
+    let naming: Option<Spanned<Naming>> = p.parse("naming.toml");
     let (
         Some(meta),
         Some(industries),
@@ -173,6 +174,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         Some(calendar),
         Some(safeguards),
         Some(workdays),
+        Some(naming),
     ) = (
         meta,
         industries,
@@ -188,6 +190,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         calendar,
         safeguards,
         workdays,
+        naming,
     )
     else {
         return Err(p.errors);
@@ -272,12 +275,14 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         |e| &e.citation,
     );
     check_safeguards(&mut p, &safeguards);
+    check_naming(&mut p, &industries, &naming);
 
     if !p.errors.is_empty() {
         return Err(p.errors);
     }
     Ok(Pack {
         meta,
+        naming: naming.into_inner(),
         industries: industries
             .industry
             .into_iter()
@@ -354,6 +359,42 @@ fn unique<T>(
         }
     }
     seen
+}
+
+/// The matcher needs the organisation forms and each industry's trade words
+/// (without them a firm's name cannot be brought to its trade name).
+fn check_naming(p: &mut Problems, industries: &IndustriesFile, naming: &Spanned<Naming>) {
+    if naming.get_ref().citation.trim().is_empty() {
+        p.at(
+            "naming.toml",
+            naming.span(),
+            "naming without a citation".into(),
+        );
+    }
+    if naming
+        .get_ref()
+        .org_forms
+        .iter()
+        .all(|w| w.trim().is_empty())
+    {
+        p.at(
+            "naming.toml",
+            naming.span(),
+            "no org_forms (有限公司 …)".into(),
+        );
+    }
+    for i in &industries.industry {
+        if i.get_ref().trade_words.iter().all(|w| w.trim().is_empty()) {
+            p.at(
+                "industries.toml",
+                i.span(),
+                format!(
+                    "industry {} has no trade_words (钢铁, 铜业 …)",
+                    i.get_ref().key
+                ),
+            );
+        }
+    }
 }
 
 fn cited<T>(

@@ -27,6 +27,10 @@ pub struct Industry {
     /// Equipment and product words that imply the industry (高炉 → steel).
     #[serde(default)]
     pub equipment: Vec<String>,
+    /// What ends the names of the industry's firms (钢铁, 铜业), stripped
+    /// to reach the trade name when matching.
+    #[serde(default)]
+    pub trade_words: Vec<String>,
     #[serde(default)]
     pub citation: String,
 }
@@ -436,6 +440,7 @@ pub struct FloodRule {
 #[derive(Debug, Clone)]
 pub struct Pack {
     pub meta: PackMeta,
+    pub naming: Naming,
     pub industries: Vec<Industry>,
     pub districts: Vec<District>,
     pub bureaus: Vec<Bureau>,
@@ -454,7 +459,39 @@ pub struct Pack {
     pub workdays: Vec<WorkYear>,
 }
 
+/// How enterprise names are built (naming.toml), for the matcher.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Naming {
+    pub citation: String,
+    pub org_forms: Vec<String>,
+    #[serde(default)]
+    pub branch_suffixes: Vec<String>,
+    #[serde(default)]
+    pub generic_words: Vec<String>,
+}
+
 impl Pack {
+    /// The matcher's vocabulary from this pack: the industries' trade words
+    /// and the naming conventions (the places are still the gazetteer's).
+    pub fn match_config(&self) -> crate::matching::MatchConfig {
+        use crate::matching::{IndustrySpec, MatchConfig};
+        MatchConfig {
+            industries: self
+                .industries
+                .iter()
+                .map(|i| IndustrySpec {
+                    key: i.key.clone(),
+                    names: i.trade_words.clone(),
+                })
+                .collect(),
+            org_forms: self.naming.org_forms.clone(),
+            branch_suffixes: self.naming.branch_suffixes.clone(),
+            generic_words: self.naming.generic_words.clone(),
+            ..MatchConfig::default()
+        }
+    }
+
     /// The working-day calendar of the pack (checked at load).
     pub fn work_calendar(&self) -> crate::domain::working_days::WorkCalendar {
         use crate::domain::working_days::parse_days;

@@ -187,37 +187,6 @@ pub const DEFAULT_REGIONS: &[R] = &[
     ("鮜门", Street, Some("深汕"), &[]),
 ];
 
-type I = (&'static str, &'static [&'static str]);
-
-/// Default industries: the 12 keys of DESIGN.md with the words that name
-/// them in enterprise names and tips (one character too: 钢厂, 纸厂).
-pub const DEFAULT_INDUSTRIES: &[I] = &[
-    (
-        "steel",
-        &[
-            "钢铁",
-            "炼钢",
-            "特钢",
-            "钢材",
-            "铸钢",
-            "冶金",
-            "地条钢",
-            "钢",
-        ],
-    ),
-    ("cement", &["水泥"]),
-    ("aluminium", &["电解铝", "铝业", "铝材", "铝"]),
-    ("glass", &["平板玻璃", "玻璃"]),
-    ("paper", &["造纸", "纸业", "纸"]),
-    ("dyeing", &["印染", "染整", "漂染"]),
-    ("tanning", &["制革", "皮革"]),
-    ("battery", &["铅蓄电池", "蓄电池", "电池", "电源"]),
-    ("copper", &["铜冶炼", "铜业", "铜材", "铜"]),
-    ("lead", &["铅冶炼", "铅业", "铅"]),
-    ("power", &["小火电", "火电", "热电", "电力"]),
-    ("ceramics", &["陶瓷", "瓷业", "建陶", "瓷"]),
-];
-
 pub fn default_regions() -> Vec<RegionSpec> {
     DEFAULT_REGIONS
         .iter()
@@ -226,16 +195,6 @@ pub fn default_regions() -> Vec<RegionSpec> {
             level,
             parent: parent.map(str::to_string),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
-        })
-        .collect()
-}
-
-pub fn default_industries() -> Vec<IndustrySpec> {
-    DEFAULT_INDUSTRIES
-        .iter()
-        .map(|&(key, names)| IndustrySpec {
-            key: key.to_string(),
-            names: names.iter().map(|n| n.to_string()).collect(),
         })
         .collect()
 }
@@ -469,6 +428,8 @@ pub struct IndustryTable {
     keys: Vec<String>,
     by_word: HashMap<String, u8>,
     words: Vec<(String, u8)>,
+    /// Business words that may follow the trade name too (再生资源, 科技).
+    generic: Vec<String>,
 }
 
 pub const NO_INDUSTRY: u8 = u8::MAX;
@@ -492,7 +453,16 @@ impl IndustryTable {
             keys,
             by_word,
             words,
+            generic: Vec::new(),
         }
+    }
+
+    /// Also strip these business words when finding a trade name.
+    pub fn with_generic(mut self, generic: &[String]) -> IndustryTable {
+        self.generic = generic.iter().map(|w| fold(w)).collect();
+        self.generic
+            .sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        self
     }
 
     pub fn key(&self, id: u8) -> Option<&str> {
@@ -511,16 +481,26 @@ impl IndustryTable {
             .map_or(NO_INDUSTRY, |&(_, id)| id)
     }
 
-    /// The trade name without a trailing industry word (鑫源特钢 → 鑫源),
-    /// or the whole core when none ends it or too little would remain.
+    /// The trade name (字号): the core without the industry and business
+    /// words that end it (鑫源特钢 → 鑫源, 永利有色金属冶炼 → 永利), or the
+    /// whole core when none ends it or fewer than two characters would remain.
     pub fn brand<'a>(&self, core: &'a str) -> &'a str {
-        self.words
-            .iter()
-            .find_map(|(w, _)| {
-                core.strip_suffix(w.as_str())
-                    .filter(|rest| rest.chars().count() >= 2)
-            })
-            .unwrap_or(core)
+        let mut rest = core;
+        loop {
+            let next = self
+                .words
+                .iter()
+                .map(|(w, _)| w)
+                .chain(self.generic.iter())
+                .find_map(|w| {
+                    rest.strip_suffix(w.as_str())
+                        .filter(|r| r.chars().count() >= 2)
+                });
+            match next {
+                Some(r) => rest = r,
+                None => return rest,
+            }
+        }
     }
 
     /// Every industry word, for the generic-remainder guard of the normaliser.
@@ -559,7 +539,7 @@ mod tests {
 
     #[test]
     fn industries_by_key_and_word() {
-        let t = IndustryTable::new(&default_industries());
+        let t = IndustryTable::new(&crate::matching::test_config().industries);
         assert_eq!(t.key(t.resolve("steel")), Some("steel"));
         assert_eq!(t.key(t.resolve("鋼鐵")), Some("steel"));
         assert_eq!(t.key(t.resolve("铅蓄电池制造")), Some("battery"));

@@ -117,6 +117,8 @@ pub(crate) struct Rec {
     /// District field, else address, else the name's prefix.
     pub place: Place,
     pub industry: u8,
+    /// Place names of the address (`address::tokens`), as token ids.
+    pub tokens: Box<[u32]>,
     pub entries: Box<[u32]>,
     pub live: bool,
 }
@@ -142,6 +144,8 @@ pub struct EnterpriseIndex {
     pub(crate) by_id: HashMap<i64, u32, FxBuild>,
     pub(crate) by_code: HashMap<Box<str>, u32, FxBuild>,
     pub(crate) live_entries: usize,
+    /// Place names of addresses, to the firms that have them.
+    pub(crate) addresses: super::address::AddressIndex,
 }
 
 impl EnterpriseIndex {
@@ -161,7 +165,7 @@ impl EnterpriseIndex {
         EnterpriseIndex {
             typo_vocab,
             norm: config.normalizer(),
-            industries: IndustryTable::new(&config.industries),
+            industries: IndustryTable::new(&config.industries).with_generic(&config.generic_words),
             config,
             // 18 letters or digits standing alone; validated after the find.
             code_re: Regex::new(r"[0-9A-Za-z]{18,}").expect("static regex"),
@@ -172,6 +176,7 @@ impl EnterpriseIndex {
             by_id: HashMap::default(),
             by_code: HashMap::default(),
             live_entries: 0,
+            addresses: Default::default(),
         }
     }
 
@@ -196,6 +201,7 @@ impl EnterpriseIndex {
         for p in &mut self.postings {
             p.shrink_to_fit();
         }
+        self.addresses.shrink();
         self.entries.shrink_to_fit();
         self.records.shrink_to_fit();
     }
@@ -253,6 +259,7 @@ impl EnterpriseIndex {
                     address: None,
                     place: Place::default(),
                     industry: NO_INDUSTRY,
+                    tokens: Box::new([]),
                     entries: Box::new([]),
                     live: false,
                 });
@@ -319,7 +326,13 @@ impl EnterpriseIndex {
         if !code.is_empty() {
             self.by_code.insert(Box::from(code.as_str()), slot);
         }
+        let tokens = address
+            .as_deref()
+            .map(super::address::tokens)
+            .unwrap_or_default();
+        let tokens = self.addresses.insert(slot, &tokens);
         let rec = &mut self.records[slot as usize];
+        rec.tokens = tokens;
         rec.code = code.into_boxed_str();
         rec.name = r.name.into_boxed_str();
         rec.aliases = r.aliases.into_iter().map(String::into_boxed_str).collect();
@@ -352,6 +365,8 @@ impl EnterpriseIndex {
     fn unlink(&mut self, slot: u32) {
         let rec = &mut self.records[slot as usize];
         let entries = std::mem::take(&mut rec.entries);
+        let tokens = std::mem::take(&mut rec.tokens);
+        self.addresses.remove(slot, &tokens);
         if self.by_code.get(&rec.code) == Some(&slot) {
             self.by_code.remove(&rec.code);
         }
@@ -403,7 +418,7 @@ mod tests {
     #[test]
     fn upsert_replaces_and_remove_unlinks() {
         let mut ix = EnterpriseIndex::build(
-            MatchConfig::default(),
+            crate::matching::test_config(),
             vec![rec(1, "宏达钢铁有限公司"), rec(2, "宏大钢铁有限公司")],
         );
         assert_eq!(ix.len(), 2);

@@ -9,6 +9,7 @@
 //! - `gazetteer`: the place and industry vocabularies (data, replaceable);
 //! - `synth`: deterministic synthetic registries for tests and benches.
 
+pub mod address;
 pub mod gazetteer;
 pub mod index;
 pub mod normalize;
@@ -98,6 +99,16 @@ pub enum Reason {
     AddressSimilarity {
         value: f64,
     },
+    /// Places the tip names that the firm's registered address has (观澜, 桂花).
+    SharedPlaces {
+        names: Vec<String>,
+    },
+    /// The tip names no firm; this one is at the places it names (or at the
+    /// very address it gives).
+    AtPlaces {
+        names: Vec<String>,
+        exact_address: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +134,8 @@ pub enum MatchMethod {
     CreditCode,
     Name,
     Text,
+    /// The registered address the tip gives.
+    Address,
     None,
 }
 
@@ -145,6 +158,9 @@ pub struct ScoreWeights {
     pub threshold: f64,
     /// The best must lead the next enterprise by this much.
     pub margin: f64,
+    /// A firm of the same trade name and industry within this much of the
+    /// best makes the match ambiguous unless place or full name decide.
+    pub twin_window: f64,
     pub exact_full_name: f64,
     pub exact_name: f64,
     pub same_brand: f64,
@@ -156,6 +172,8 @@ pub struct ScoreWeights {
     pub industry_conflict: f64,
     /// Multiplies the address bigram similarity (0–1).
     pub address: f64,
+    /// Per registry place name (street, community, road) the tip also names, at most two.
+    pub address_token: f64,
 }
 
 impl Default for ScoreWeights {
@@ -163,6 +181,7 @@ impl Default for ScoreWeights {
         ScoreWeights {
             threshold: 0.6,
             margin: 0.05,
+            twin_window: 0.5,
             exact_full_name: 0.1,
             exact_name: 0.1,
             same_brand: 0.1,
@@ -173,6 +192,7 @@ impl Default for ScoreWeights {
             same_industry: 0.05,
             industry_conflict: 0.15,
             address: 0.1,
+            address_token: 0.1,
         }
     }
 }
@@ -192,27 +212,28 @@ pub struct MatchConfig {
     pub max_candidates: usize,
 }
 
+/// The places of the gazetteer and no naming vocabulary: a pack supplies
+/// that (`Pack::match_config`, from industries.toml and naming.toml).
 impl Default for MatchConfig {
     fn default() -> Self {
         MatchConfig {
             regions: gazetteer::default_regions(),
-            industries: gazetteer::default_industries(),
-            org_forms: normalize::DEFAULT_ORG_FORMS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            branch_suffixes: normalize::DEFAULT_BRANCH_SUFFIXES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            generic_words: normalize::DEFAULT_GENERIC_WORDS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            industries: Vec::new(),
+            org_forms: Vec::new(),
+            branch_suffixes: Vec::new(),
+            generic_words: Vec::new(),
             weights: ScoreWeights::default(),
             max_candidates: 5,
         }
     }
+}
+
+/// The default pack's vocabulary, for the matcher's own unit tests.
+#[cfg(test)]
+pub(crate) fn test_config() -> MatchConfig {
+    crate::jurisdiction::embedded_pack(crate::jurisdiction::DEFAULT_PACK)
+        .expect("the default pack loads")
+        .match_config()
 }
 
 impl MatchConfig {

@@ -8,57 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::gazetteer::{NO_REGION, Place, RegionLevel, RegionTable};
 use crate::text::fold;
 
-/// Organisation forms stripped from the end of a name, longest first.
-pub const DEFAULT_ORG_FORMS: &[&str] = &[
-    "股份有限公司",
-    "有限责任公司",
-    "集团有限公司",
-    "集团公司",
-    "有限公司",
-    "总公司",
-    "公司",
-    "集团",
-    "控股",
-    "股份",
-    "实业",
-    "企业",
-    "制品",
-    "工厂",
-    "总厂",
-    "厂",
-];
-
-/// Business words that are no name on their own, besides the industry words.
-pub const DEFAULT_GENERIC_WORDS: &[&str] = &[
-    "塑料",
-    "五金",
-    "机械",
-    "建材",
-    "纺织",
-    "化工",
-    "电子",
-    "科技",
-    "环保",
-    "材料",
-    "新材料",
-    "金属",
-    "矿业",
-    "能源",
-    "电镀",
-    "铸造",
-    "冶炼",
-    "钢",
-    "铝",
-    "铜",
-    "铅",
-    "纸",
-    "瓷",
-];
-
-/// Branch suffixes: the name before them names the parent, the place
-/// before them picks the branch.
-pub const DEFAULT_BRANCH_SUFFIXES: &[&str] = &["分公司", "分厂", "分店", "分场"];
-
 /// What a name keeps after normalisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormalizedName {
@@ -314,11 +263,11 @@ fn trailing_numeral(s: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::MatchConfig;
+
     use super::*;
 
     fn n() -> Normalizer {
-        MatchConfig::default().normalizer()
+        crate::matching::test_config().normalizer()
     }
 
     fn core(s: &str) -> String {

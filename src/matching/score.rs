@@ -45,6 +45,10 @@ struct Context {
     industry: u8,
     /// The tip's address as sorted character bigrams.
     address: Vec<u64>,
+    /// The tip's address, folded, for an exact-address match.
+    address_text: String,
+    /// Registry place-name tokens found in the tip's description and address.
+    tokens: Vec<u32>,
     typo: Option<(String, String)>,
 }
 
@@ -52,7 +56,13 @@ struct Context {
 enum Mode {
     Name,
     Text,
+    /// No name at all: a firm at the places the tip names.
+    Place,
 }
+
+/// A token this common (a street with thousands of firms) agrees with a
+/// firm but is no way to find one.
+const RARE_TOKEN: usize = 400;
 
 impl EnterpriseIndex {
     /// Links a tip to an enterprise, or to none.
@@ -82,6 +92,11 @@ impl EnterpriseIndex {
                 .address
                 .as_deref()
                 .map_or_else(Vec::new, |a| address_grams(&fold(a))),
+            address_text: q.address.as_deref().map(fold).unwrap_or_default(),
+            tokens: {
+                let address = q.address.as_deref().map(fold).unwrap_or_default();
+                self.addresses.find_in(&format!("{text}\n{address}"))
+            },
             typo: None,
         };
 
@@ -116,6 +131,13 @@ impl EnterpriseIndex {
             scored = merge(scored, more);
             if self.decide(&scored).is_some() {
                 method = MatchMethod::Text;
+            }
+        }
+        if method == MatchMethod::None && q.enterprise_name.is_none() {
+            let more = self.place_candidates(&ctx);
+            scored = merge(scored, more);
+            if self.decide(&scored).is_some() {
+                method = MatchMethod::Address;
             }
         }
 
@@ -156,14 +178,51 @@ impl EnterpriseIndex {
     /// enterprise by the margin; a near tie is a question for the dispatcher.
     fn decide<'a>(&self, scored: &'a [Scored]) -> Option<&'a Scored> {
         let w = &self.config.weights;
-        let top = scored.first()?;
+        let mut top = scored.first()?;
+        // Two firms trade under one name and the tip places itself with the
+        // other one (德信钢铁 named, 观澜桂花 said: 德信特钢 is registered
+        // there): the place picks the firm, not the closer spelling.
+        if top.flags & F_PLACE_CONFLICT != 0 {
+            let brand = self.entries[top.entry as usize].brand_hash;
+            let industry = self.records[top.rec as usize].industry;
+            let mut placed = scored[1..].iter().filter(|o| {
+                o.flags & (F_DISTRICT | F_ADDRESS) != 0
+                    && o.flags & (F_PLACE_CONFLICT | F_BRANCH) == 0
+                    && self.entries[o.entry as usize].brand_hash == brand
+                    && self.records[o.rec as usize].industry == industry
+            });
+            if let (Some(one), None) = (placed.next(), placed.next()) {
+                top = one;
+                return (top.score >= w.threshold).then_some(top);
+            }
+        }
         if top.score < w.threshold {
             return None;
         }
-        match scored.get(1) {
-            Some(next) if top.score - next.score < w.margin => None,
-            _ => Some(top),
+        if let Some(next) = scored.get(1)
+            && top.score - next.score < w.margin
+        {
+            return None;
         }
+        // Two firms trading under one name in one industry whose names the
+        // tip fits about as well (鸿运钢铁 in 宝安, 鸿运钢业 in 龙岗): the trade
+        // name does not say which. Only the full registered name, or a place
+        // or address that puts the tip with the one firm, does; otherwise the
+        // dispatcher chooses from both. (A branch is told apart by its place.)
+        if top.flags & (F_EXACT_FULL | F_DISTRICT | F_ADDRESS) == 0 {
+            let brand = self.entries[top.entry as usize].brand_hash;
+            let industry = self.records[top.rec as usize].industry;
+            let twin = scored[1..].iter().any(|o| {
+                top.score - o.score < w.twin_window
+                    && self.entries[o.entry as usize].brand_hash == brand
+                    && self.records[o.rec as usize].industry == industry
+                    && o.flags & (F_PLACE_CONFLICT | F_BRANCH) == 0
+            });
+            if twin {
+                return None;
+            }
+        }
+        Some(top)
     }
 
     /// Registry records whose code the tip gives, in a field or in the text.
@@ -381,6 +440,62 @@ impl EnterpriseIndex {
         self.rank(hits, ctx, branch, Mode::Text)
     }
 
+    /// A tip that names no firm: the firms of its industry at the rare
+    /// places it names (官田社区, 秀新), offered to the dispatcher; linked only
+    /// when the tip gives the firm's registered address itself.
+    fn place_candidates(&self, ctx: &Context) -> Vec<Scored> {
+        let w = &self.config.weights;
+        let mut by_rec: HashMap<u32, usize, FxBuild> = HashMap::default();
+        for &t in &ctx.tokens {
+            let firms = self.addresses.firms(t);
+            if firms.len() > RARE_TOKEN {
+                continue;
+            }
+            for &slot in firms {
+                *by_rec.entry(slot).or_default() += 1;
+            }
+        }
+        let mut out: Vec<Scored> = by_rec
+            .into_iter()
+            .filter_map(|(slot, shared)| {
+                let rec = &self.records[slot as usize];
+                let industry_fits = ctx.industry == NO_INDUSTRY || ctx.industry == rec.industry;
+                if !rec.live || !industry_fits || rec.entries.is_empty() {
+                    return None;
+                }
+                let exact = ctx.address_text.chars().count() >= 6
+                    && rec
+                        .address
+                        .as_deref()
+                        .is_some_and(|a| a.ends_with(ctx.address_text.trim()));
+                // Offered above names half-found in the text, never linked
+                // on places alone.
+                let score = if exact {
+                    1.0
+                } else {
+                    (0.3 + w.address_token * shared.min(3) as f64).min(w.threshold - 0.01)
+                };
+                Some(Scored {
+                    rec: slot,
+                    entry: rec.entries[0],
+                    score,
+                    sim: 0.0,
+                    address: if exact { 1.0 } else { 0.0 },
+                    flags: F_ADDRESS
+                        | if ctx.industry == rec.industry {
+                            F_INDUSTRY
+                        } else {
+                            0
+                        },
+                    mode: Mode::Place,
+                })
+            })
+            .collect();
+        sort_scored(&mut out);
+        out.truncate(SHORTLIST);
+        out
+    }
+
     /// Adds record-level evidence, keeps each record's best name, sorts.
     /// Reasons and strings are made later, for the few candidates shown.
     fn rank(&self, hits: Vec<Hit>, ctx: &Context, q_branch: u64, mode: Mode) -> Vec<Scored> {
@@ -455,7 +570,14 @@ impl EnterpriseIndex {
                 if d > 0.2 {
                     score += w.address * d;
                     address = d;
+                    flags |= F_ADDRESS;
                 }
+            }
+            // The places the tip names that the firm's address has (观澜, 桂花).
+            let shared = rec.tokens.iter().filter(|t| ctx.tokens.contains(t)).count();
+            if shared > 0 {
+                score += w.address_token * shared.min(2) as f64;
+                flags |= F_ADDRESS;
             }
             out.push(Scored {
                 rec: entry.rec,
@@ -502,6 +624,15 @@ impl EnterpriseIndex {
                 coverage: round(s.sim),
                 matched,
             },
+            Mode::Place => Reason::AtPlaces {
+                names: rec
+                    .tokens
+                    .iter()
+                    .filter(|t| ctx.tokens.contains(t))
+                    .map(|&t| self.addresses.name(t).to_string())
+                    .collect(),
+                exact_address: s.address >= 1.0,
+            },
         }];
         if let (Mode::Name, Some((from, to))) = (s.mode, &ctx.typo) {
             reasons.push(Reason::TypoCorrected {
@@ -524,10 +655,19 @@ impl EnterpriseIndex {
                 reasons.push(reason);
             }
         }
-        if s.address > 0.0 {
+        if s.address > 0.0 && s.mode != Mode::Place {
             reasons.push(Reason::AddressSimilarity {
                 value: round(s.address),
             });
+        }
+        let shared: Vec<String> = rec
+            .tokens
+            .iter()
+            .filter(|t| ctx.tokens.contains(t))
+            .map(|&t| self.addresses.name(t).to_string())
+            .collect();
+        if !shared.is_empty() && s.mode != Mode::Place {
+            reasons.push(Reason::SharedPlaces { names: shared });
         }
         Candidate {
             enterprise_id: rec.id,
@@ -551,6 +691,7 @@ const F_CITY: u16 = 1 << 5;
 const F_PLACE_CONFLICT: u16 = 1 << 6;
 const F_INDUSTRY: u16 = 1 << 7;
 const F_INDUSTRY_CONFLICT: u16 = 1 << 8;
+const F_ADDRESS: u16 = 1 << 9;
 
 /// A record's best name entry with its raw score and the evidence flags.
 struct Scored {

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::EnterpriseRecord;
-use super::gazetteer::{DEFAULT_INDUSTRIES, DEFAULT_REGIONS, RegionLevel};
+use super::gazetteer::{DEFAULT_REGIONS, IndustrySpec, RegionLevel};
 use crate::domain::credit_code::CreditCode;
 
 /// xorshift64*: tiny, fast, and the same on every platform.
@@ -83,6 +83,9 @@ pub struct SynthConfig {
     /// Characters no generated trade name may use, so hand-written fixtures
     /// and their look-alikes stay the only firms of their kind.
     pub reserved_chars: HashSet<char>,
+    /// The industries and the words their firms' names end with (a pack's
+    /// `Pack::match_config().industries`).
+    pub industries: Vec<IndustrySpec>,
 }
 
 /// An iterator over `count` synthetic enterprises, look-alikes included.
@@ -145,12 +148,14 @@ impl SynthRegistry {
         }
     }
 
-    fn fresh_core(&mut self) -> (String, &'static str, &'static str) {
+    fn fresh_core(&mut self) -> (String, String, String) {
         loop {
             let brand = self.brand();
-            let (key, words) = *self.rng.pick(DEFAULT_INDUSTRIES);
-            let word = *self.rng.pick(words);
-            if self.used.insert(core_hash(&brand, word)) {
+            let i = self.rng.below(self.cfg.industries.len());
+            let spec = &self.cfg.industries[i];
+            let w = self.rng.below(spec.names.len());
+            let (key, word) = (spec.key.clone(), spec.names[w].clone());
+            if self.used.insert(core_hash(&brand, &word)) {
                 return (brand, word, key);
             }
         }
@@ -268,7 +273,7 @@ impl SynthRegistry {
     fn one_more_batch(&mut self) {
         let (brand, word, industry) = self.fresh_core();
         let place = self.place();
-        let base = self.make(&brand, word, industry, place, None, None);
+        let base = self.make(&brand, &word, &industry, place, None, None);
         let base_id = base.record.id;
         self.pending.push(base);
         if self.rng.chance(3) {
@@ -277,7 +282,7 @@ impl SynthRegistry {
             while other.0 == place.0 {
                 other = self.place();
             }
-            let twin = self.make(&brand, word, industry, other, None, Some(base_id));
+            let twin = self.make(&brand, &word, &industry, other, None, Some(base_id));
             self.pending.push(twin);
         }
         if self.rng.chance(3) {
@@ -290,9 +295,9 @@ impl SynthRegistry {
                 let alt: String = c.iter().collect();
                 if alt != brand
                     && !self.region_names.iter().any(|r| alt.contains(r))
-                    && self.used.insert(core_hash(&alt, word))
+                    && self.used.insert(core_hash(&alt, &word))
                 {
-                    let look = self.make(&alt, word, industry, place, None, Some(base_id));
+                    let look = self.make(&alt, &word, &industry, place, None, Some(base_id));
                     self.pending.push(look);
                     break;
                 }
@@ -301,7 +306,7 @@ impl SynthRegistry {
         if self.rng.chance(2) {
             let streets: Vec<&str> = self.streets.iter().map(|s| s.0).collect();
             let b = self.rng.pick(&streets).to_string();
-            let branch = self.make(&brand, word, industry, place, Some(b), Some(base_id));
+            let branch = self.make(&brand, &word, &industry, place, Some(b), Some(base_id));
             self.pending.push(branch);
         }
         self.pending.reverse();
@@ -342,6 +347,7 @@ mod tests {
             count,
             first_id: 1,
             reserved_chars: "宏达".chars().collect(),
+            industries: crate::matching::test_config().industries,
         }
     }
 

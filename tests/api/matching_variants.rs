@@ -7,7 +7,7 @@ use crate::common;
 use common::registry::Firm;
 use serde::Deserialize;
 use tipline::matching::synth::{SynthConfig, SynthRegistry};
-use tipline::matching::{EnterpriseIndex, EnterpriseRecord, MatchConfig, MatchQuery, MatchResult};
+use tipline::matching::{EnterpriseIndex, EnterpriseRecord, MatchQuery, MatchResult};
 
 const REGISTRY_SIZE: usize = 100_000;
 
@@ -82,7 +82,7 @@ fn labelled_variants_precision_and_recall() {
         .map(|r| (r.id, r.name.clone()))
         .collect();
     let started = std::time::Instant::now();
-    let index = EnterpriseIndex::build(MatchConfig::default(), records);
+    let index = EnterpriseIndex::build(common::pack_match_config(), records);
     println!(
         "index of {} enterprises built in {:?}",
         index.len(),
@@ -168,10 +168,11 @@ fn generated_look_alikes_lose() {
         count: 20_000,
         first_id: 1,
         reserved_chars: HashSet::new(),
+        industries: common::pack_match_config().industries,
     })
     .collect();
     let index = EnterpriseIndex::build(
-        MatchConfig::default(),
+        common::pack_match_config(),
         synth.iter().map(|s| s.record.clone()),
     );
     let (mut total, mut right, mut wrong) = (0, 0, 0);
@@ -262,7 +263,7 @@ fn pg_trgm_on_the_same_set() {
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let index = EnterpriseIndex::build(MatchConfig::default(), records);
+    let index = EnterpriseIndex::build(common::pack_match_config(), records);
     let (mut ours, mut trgm) = ([0usize; 3], [0usize; 3]); // predicted, correct, positives
     let (mut t_ours, mut t_trgm) = (Vec::new(), Vec::new());
     for c in &v.case {

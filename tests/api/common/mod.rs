@@ -402,6 +402,13 @@ pub mod pdfs;
 pub mod registry;
 pub mod samples;
 
+/// The default pack's matcher vocabulary.
+pub fn pack_match_config() -> tipline::matching::MatchConfig {
+    tipline::jurisdiction::embedded_pack(tipline::jurisdiction::DEFAULT_PACK)
+        .expect("the default pack loads")
+        .match_config()
+}
+
 pub const PASSWORD: &str = "a long test password 1";
 
 /// A valid tip body.

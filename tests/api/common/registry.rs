@@ -62,6 +62,7 @@ pub fn build<'a>(
         count: size,
         first_id: 1_000,
         reserved_chars: reserved,
+        industries: super::pack_match_config().industries,
     });
     records.extend(synth.map(|s| s.record));
     (records, keys)
