@@ -58,7 +58,22 @@ pub fn prepare(
     let secrets = Arc::new(secrets(secret_args)?);
     let registry = Arc::new(LiveIndex::load(&db, pack.match_config())?);
     tracing::info!(enterprises = registry.len(), "enterprise index built");
-    registry.watch(db.clone(), Duration::from_secs(2));
+    let router = Arc::new(Router::new(&pack));
+    {
+        // Open cases without a firm are matched again after every import.
+        let (db, router) = (db.clone(), router.clone());
+        registry.watch(db.clone(), Duration::from_secs(2), move |index, version| {
+            let found = crate::services::rematch::after_refresh(
+                &db,
+                &router,
+                |q| index.match_tip(q),
+                version,
+            );
+            if let Err(e) = found {
+                tracing::warn!(error = %e, "re-matching after a registry change failed");
+            }
+        });
+    }
     let files_dir = serve
         .intake
         .files_dir
@@ -70,7 +85,7 @@ pub fn prepare(
     let minute = Duration::from_secs(60);
     Ok(AppState {
         db,
-        router: Arc::new(Router::new(&pack)),
+        router,
         registry,
         pack: Arc::new(pack),
         vault: Vault::new(Arc::new(store), secrets.clone()),

@@ -70,6 +70,70 @@ pub fn open_for_enterprise(
         .load(conn)
 }
 
+/// An open case without an enterprise, as re-matching reads it.
+#[derive(Debug, Queryable)]
+pub struct Unlinked {
+    pub id: i64,
+    pub district: Option<String>,
+    pub industry: Option<String>,
+    pub dimensions: String,
+}
+
+/// Open cases without an enterprise, oldest first.
+pub fn open_unlinked(conn: &mut DbConnection) -> QueryResult<Vec<Unlinked>> {
+    cases::table
+        .filter(cases::enterprise_id.is_null())
+        .filter(cases::status.ne_all(FINAL_STATUSES))
+        .order(cases::id.asc())
+        .select((
+            cases::id,
+            cases::district,
+            cases::industry,
+            cases::dimensions,
+        ))
+        .load(conn)
+}
+
+/// Link a case, and those of its tips not linked yet, to an enterprise;
+/// the case's candidates become the new match's. False when the case was
+/// linked meanwhile (by another process or a dispatcher).
+pub fn link_enterprise(
+    conn: &mut DbConnection,
+    case_id: i64,
+    enterprise_id: i64,
+    candidates: &str,
+    district: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        cases::table
+            .find(case_id)
+            .filter(cases::enterprise_id.is_null()),
+    )
+    .set((
+        cases::enterprise_id.eq(enterprise_id),
+        cases::candidates.eq(candidates),
+        cases::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if let Some(d) = district {
+        diesel::update(cases::table.find(case_id).filter(cases::district.is_null()))
+            .set(cases::district.eq(d))
+            .execute(conn)?;
+    }
+    diesel::update(
+        tips::table
+            .filter(tips::case_id.eq(case_id))
+            .filter(tips::enterprise_id.is_null()),
+    )
+    .set(tips::enterprise_id.eq(enterprise_id))
+    .execute(conn)?;
+    Ok(true)
+}
+
 /// Recent open cases without an enterprise, in one district (or none):
 /// (id, dimensions, place key), newest first.
 pub fn open_by_place(

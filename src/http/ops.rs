@@ -14,7 +14,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = state.db.clone();
     let ready = actix_web::rt::task::spawn_blocking(move || db.is_ready()).await;
     match ready {
-        Ok(Ok(true)) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+        Ok(Ok(true)) => HttpResponse::Ok().json(serde_json::json!({
+            "status": "ready",
+            // Which registry import this process matches against.
+            "registry_version": state.registry.version(),
+            "enterprises": state.registry.len(),
+        })),
         Ok(Ok(false)) => HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({"status": "migrations pending"})),
         Ok(Err(e)) => {

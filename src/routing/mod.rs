@@ -130,6 +130,12 @@ pub struct Explanation {
     pub note: String,
 }
 
+/// The pack district a matched enterprise is registered in (see
+/// `Router::place_by_enterprise`).
+pub fn district_of_enterprise(pack: &Pack, firm: &crate::matching::Candidate) -> Option<String> {
+    district::of_enterprise(pack, firm).map(|(key, _)| key)
+}
+
 /// A pack's routing rules, compiled once.
 pub struct Router {
     pack: Pack,

@@ -59,47 +59,57 @@ pub async fn merge(
                     });
                 }
             }
-            let tips = measures::tip_ids(conn, from)?;
-            for t in &tips {
-                measures::move_tip(conn, *t, from, into)?;
-            }
-            let note = format!("并入案件 #{into} (merged into case {into})");
-            measures::set_status(
-                conn,
-                from,
-                &a.status,
-                CaseStatus::Closed.as_str(),
-                &measures::CaseChange {
-                    due_step: Some(None),
-                    due_on: Some(None),
-                    public_result: Some(&note),
-                    ..Default::default()
-                },
-                now,
-            )?;
-            let detail = serde_json::json!({"from": from, "into": into, "tips": tips}).to_string();
-            audit::append(
-                conn,
-                &who.actor,
-                "case.merge",
-                &format!("case:{from}"),
-                &detail,
-                now,
-            )?;
-            audit::append(
-                conn,
-                &who.actor,
-                "case.merge",
-                &format!("case:{into}"),
-                &detail,
-                now,
-            )?;
+            let tips = merge_in(conn, &who.actor, (from, &a.status), into, "", now)?;
             Ok(Moved {
                 case_id: into,
                 tips,
             })
         })
         .await
+}
+
+/// Inside a write transaction: move every tip of the open case `from`
+/// (whose status is given) into the open case `into`, close `from` as
+/// merged, and audit both with `why`. Returns the tips moved.
+pub fn merge_in(
+    conn: &mut crate::db::DbConnection,
+    actor: &str,
+    (from, from_status): (i64, &str),
+    into: i64,
+    why: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<i64>, crate::db::DbError> {
+    let tips = measures::tip_ids(conn, from)?;
+    for t in &tips {
+        measures::move_tip(conn, *t, from, into)?;
+    }
+    let note = format!("并入案件 #{into} (merged into case {into})");
+    measures::set_status(
+        conn,
+        from,
+        from_status,
+        CaseStatus::Closed.as_str(),
+        &measures::CaseChange {
+            due_step: Some(None),
+            due_on: Some(None),
+            public_result: Some(&note),
+            ..Default::default()
+        },
+        now,
+    )?;
+    let detail =
+        serde_json::json!({"from": from, "into": into, "tips": tips, "why": why}).to_string();
+    for case in [from, into] {
+        audit::append(
+            conn,
+            actor,
+            "case.merge",
+            &format!("case:{case}"),
+            &detail,
+            now,
+        )?;
+    }
+    Ok(tips)
 }
 
 /// Open a new case, routed like the old one, for one tip of it.

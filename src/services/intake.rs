@@ -15,7 +15,7 @@ use crate::routing::{self, RoutingProposal};
 use crate::state::AppState;
 
 /// Advisory-lock spaces for the grouping decision (PostgreSQL).
-const LOCK_ENTERPRISE: i32 = 1;
+pub(crate) const LOCK_ENTERPRISE: i32 = 1;
 const LOCK_PLACE: i32 = 2;
 /// How alike two addresses must be for tips without an enterprise to share a case.
 const PLACE_SIMILARITY: f64 = 0.75;

@@ -98,17 +98,29 @@ impl LiveIndex {
             .match_tip(query)
     }
 
-    /// Poll for registry changes every `every` on a background thread.
-    pub fn watch(self: &Arc<Self>, db: Db, every: Duration) {
+    /// Poll for registry changes every `every` on a background thread;
+    /// after each refresh that loaded rows (and once at the start) call
+    /// `changed` with this index and the version now held.
+    pub fn watch(
+        self: &Arc<Self>,
+        db: Db,
+        every: Duration,
+        changed: impl Fn(&LiveIndex, i64) + Send + 'static,
+    ) {
         let live = Arc::downgrade(self);
         std::thread::Builder::new()
             .name("registry-watch".into())
             .spawn(move || {
+                if let Some(l) = live.upgrade() {
+                    changed(&l, l.version());
+                }
                 loop {
                     std::thread::sleep(every);
                     let Some(live) = live.upgrade() else { return };
-                    if let Err(e) = live.refresh(&db) {
-                        tracing::warn!(error = %e, "enterprise index refresh failed");
+                    match live.refresh(&db) {
+                        Ok(0) => {}
+                        Ok(_) => changed(&live, live.version()),
+                        Err(e) => tracing::warn!(error = %e, "enterprise index refresh failed"),
                     }
                 }
             })

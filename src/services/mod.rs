@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod punishment;
 pub mod registry;
 pub mod relay;
+pub mod rematch;
 pub mod report_xlsx;
 pub mod reports;
 pub mod retention;

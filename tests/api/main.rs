@@ -23,6 +23,7 @@ mod packs;
 mod private_data;
 mod process;
 mod registry;
+mod registry_routing;
 mod relay;
 mod relay_process;
 mod reports;
