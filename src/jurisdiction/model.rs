@@ -601,34 +601,38 @@ impl Pack {
 
     /// The routing matrix as text, one line per dimension × industry
     /// (for `tipline pack show`).
+    /// The routing matrix for `tipline pack show`: per dimension its
+    /// default row, then the rows for particular industries or words, each
+    /// with the lead, the co-handling bureaus and the plan's citation.
     pub fn render_matrix(&self) -> String {
         let name = |k: &str| self.bureau(k).map_or(k.to_string(), |b| b.name.clone());
-        let mut out = String::new();
+        let mut out = String::from(
+            "牵头与协办 (lead and co-handlers): the lead of the tip's primary dimension leads; \
+             the co-handlers are that row's co-handlers and the lead and co-handlers of every \
+             other dimension the tip raises. Districts carry out the work on site in every row.\n\n",
+        );
         for d in &self.dimensions {
-            for i in &self.industries {
-                if let Some(r) = self.route(&d.key, Some(&i.key)) {
-                    let co: Vec<String> = r.co.iter().map(|c| name(c)).collect();
-                    out.push_str(&format!(
-                        "{}\t{}\t{}\t{}\n",
-                        d.name,
-                        i.name,
-                        name(&r.lead),
-                        co.join("、")
-                    ));
-                }
-            }
-            for r in self
-                .routes
-                .iter()
-                .filter(|r| r.dimension == d.key && !r.when_words.is_empty())
-            {
+            let rows = self.routes.iter().filter(|r| r.dimension == d.key);
+            for r in rows {
+                let scope = match (&r.industry, r.when_words.is_empty()) {
+                    (None, true) => "所有行业 (every industry)".to_string(),
+                    (Some(i), true) => self.industry(i).map_or(i.clone(), |i| i.name.clone()),
+                    (ind, false) => format!(
+                        "{}[{}]",
+                        ind.as_deref()
+                            .and_then(|i| self.industry(i))
+                            .map_or(String::new(), |i| format!("{} ", i.name)),
+                        r.when_words.join("/")
+                    ),
+                };
                 let co: Vec<String> = r.co.iter().map(|c| name(c)).collect();
                 out.push_str(&format!(
-                    "{}\t[{}]\t{}\t{}\n",
+                    "{}\t{}\t牵头 {}\t协办 {}\t依据 {}\n",
                     d.name,
-                    r.when_words.join("/"),
+                    scope,
                     name(&r.lead),
-                    co.join("、")
+                    if co.is_empty() { "—".to_string() } else { co.join("、") },
+                    r.citation
                 ));
             }
         }
