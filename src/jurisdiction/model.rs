@@ -631,7 +631,11 @@ impl Pack {
                     d.name,
                     scope,
                     name(&r.lead),
-                    if co.is_empty() { "—".to_string() } else { co.join("、") },
+                    if co.is_empty() {
+                        "—".to_string()
+                    } else {
+                        co.join("、")
+                    },
                     r.citation
                 ));
             }
