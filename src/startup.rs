@@ -8,12 +8,12 @@ use anyhow::Context;
 use crate::config::{DbArgs, SecretArgs, ServeArgs};
 use crate::db::{Db, reference};
 use crate::evidence::store::{LocalDir, Vault};
-use crate::http::limiter::RateLimiter;
 use crate::http::pow::Pow;
 use crate::jurisdiction::{self, Pack};
 use crate::metrics::Metrics;
 use crate::routing::Router;
 use crate::secrets::Secrets;
+use crate::services::limiter::RateLimiter;
 use crate::services::live_index::LiveIndex;
 use crate::state::AppState;
 

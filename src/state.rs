@@ -5,12 +5,12 @@ use std::sync::Arc;
 use crate::db::Db;
 use crate::domain::file_kind::UploadLimits;
 use crate::evidence::store::Vault;
-use crate::http::limiter::RateLimiter;
 use crate::http::pow::Pow;
 use crate::jurisdiction::Pack;
 use crate::metrics::Metrics;
 use crate::routing::Router;
 use crate::secrets::Secrets;
+use crate::services::limiter::RateLimiter;
 use crate::services::live_index::LiveIndex;
 
 #[derive(Clone)]

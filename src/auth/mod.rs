@@ -5,4 +5,4 @@ pub mod password;
 pub mod relay_key;
 pub mod session;
 
-pub use session::{SESSION_COOKIE, Staff};
+pub use session::SESSION_COOKIE;

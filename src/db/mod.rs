@@ -22,23 +22,7 @@ pub mod users;
 
 pub use pool::{Backend, Db, DbBackend, DbConnection, DbError, DbUrl, lock_in_transaction};
 
-use chrono::{NaiveDateTime, Timelike, Utc};
-
-/// Now in UTC, truncated to microseconds so both backends store the same value.
-pub fn now() -> NaiveDateTime {
-    let t = Utc::now().naive_utc();
-    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
-}
-
-/// A time truncated to the minute: what is stored of every time that
-/// tells when a reporter acted (tips, their updates and messages, uploads,
-/// a new case, a relay ticket), so no record can be lined up with a
-/// connection log to the second.
-pub fn to_minute(t: NaiveDateTime) -> NaiveDateTime {
-    t.with_second(0)
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(t)
-}
+pub use crate::clock::{now, to_minute};
 
 /// A comma-joined key column (`cases.dimensions`, `cases.co_bureaus`,
 /// `punishments.measures`) as its keys.

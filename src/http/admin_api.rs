@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
 use super::errors::ApiError;
-use crate::auth::Staff;
+use super::staff_session::Staff;
 use crate::domain::role::Role;
 use crate::services::registry;
 use crate::state::AppState;

@@ -7,7 +7,7 @@ pub mod body;
 pub mod charts;
 pub mod client;
 pub mod errors;
-pub mod limiter;
+
 pub mod observe;
 pub mod open311;
 pub mod open_data;
@@ -26,6 +26,7 @@ pub mod staff_files;
 pub mod staff_forms;
 pub mod staff_outcomes;
 pub mod staff_pages;
+pub mod staff_session;
 pub mod uploads;
 
 use actix_web::http::StatusCode;

@@ -148,7 +148,7 @@ pub async fn create(
         &state,
         new_request_id(),
         Channel::Open311,
-        relay::now(),
+        crate::clock::now(),
         draft,
     );
     match relay::submit(&state, &relay, ticket).await {

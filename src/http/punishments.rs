@@ -6,12 +6,11 @@ use serde::Deserialize;
 
 use super::body;
 use super::errors::ApiError;
-use crate::auth::Staff;
+use super::staff_session::Staff;
 use crate::db::punishments as pdb;
 use crate::domain::errors::FieldErrors;
 use crate::services::ServiceError;
 use crate::services::punishment::{self, ApplyBody, PunishmentError, RejectBody, RepairBody};
-use crate::services::workflow;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -164,7 +163,7 @@ pub async fn act(
     let (role, actor, now, pack) = (
         staff.role,
         staff.actor(),
-        workflow::now(),
+        crate::clock::now(),
         state.pack.clone(),
     );
     let r = match action.as_str() {

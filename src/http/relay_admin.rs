@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::body::{self, field};
 use super::errors::ApiError;
 use super::public::html;
-use crate::auth::Staff;
+use super::staff_session::Staff;
 use crate::db::{self, DbError, audit, outbox};
 use crate::domain::errors::FieldErrors;
 use crate::domain::role::Role;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::body;
 use super::errors::ApiError;
-use crate::auth::Staff;
+use super::staff_session::Staff;
 use crate::domain::case_state::Action;
 use crate::domain::role::Role;
 use crate::services::supervision::SuperviseBody;
@@ -80,7 +80,7 @@ pub async fn case_action(
     let id = case_id(&id)?;
     let bytes = body::read_limited(&req, payload, body::BODY_LIMIT).await?;
     let who = Who::from(&staff);
-    let now = workflow::now();
+    let now = crate::clock::now();
     match name.as_str() {
         "supervise" => {
             let b: SuperviseBody = body::parse_json(&bytes)?;
@@ -145,7 +145,7 @@ pub async fn read_contact(
     let (id, tip) = path.into_inner();
     let (id, tip) = (case_id(&id)?, case_id(&tip)?);
     let who = Who::from(&staff);
-    match case_admin::read_contact(&state, who, id, tip, workflow::now()).await {
+    match case_admin::read_contact(&state, who, id, tip, crate::clock::now()).await {
         Ok(contact) => Ok(HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(serde_json::json!({"tip_id": tip, "contact": contact}))),

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::body;
 use super::errors::ApiError;
-use crate::auth::Staff;
-use crate::auth::session;
+use super::staff_session as session;
+use super::staff_session::Staff;
 use crate::db::cases::CaseFilter;
 use crate::domain::errors::FieldErrors;
 use crate::services::accounts::{self, LoginError};

@@ -8,7 +8,7 @@ use super::body;
 use super::errors::ApiError;
 use super::pages::AttachmentsPage;
 use super::public::html;
-use crate::auth::Staff;
+use super::staff_session::Staff;
 use crate::db::safeguards::HoldOn;
 use crate::domain::file_kind::FileKind;
 use crate::services::{ServiceError, attachments, holds};

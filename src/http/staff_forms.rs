@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::body;
 use super::public::error_page;
-use crate::auth::Staff;
+use super::staff_session::Staff;
 use crate::domain::errors::FieldErrors;
 
 pub const FORBIDDEN: &str = "您的角色不能执行此操作 (your role may not do this)";

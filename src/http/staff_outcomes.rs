@@ -14,14 +14,14 @@ use super::errors::ApiError;
 use super::pages::Choice;
 use super::public::{error_page, html};
 use super::staff_forms::{self, see_other};
-use crate::auth::Staff;
+use super::staff_session::Staff;
 use crate::db::punishments::{self as pdb, PunishmentRow};
 use crate::domain::case_state::CaseStatus;
 use crate::domain::role::Role;
 use crate::services::ServiceError;
 use crate::services::punishment::{self, ApplyBody, PunishmentError, RejectBody, RepairBody};
 use crate::services::reports::{self, Report, ReportRequest};
-use crate::services::workflow::{self, local_day};
+use crate::services::workflow::local_day;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -242,7 +242,7 @@ async fn report_page(
     let Ok(q) = web::Query::<ReportQuery>::from_query(req.query_string()) else {
         return error_page(StatusCode::BAD_REQUEST);
     };
-    let today = local_day(workflow::now());
+    let today = local_day(crate::clock::now());
     let period = q
         .period
         .clone()
@@ -430,7 +430,7 @@ async fn render_punishments(
                     selected: false,
                 })
                 .collect(),
-            today: local_day(workflow::now()).to_string(),
+            today: local_day(crate::clock::now()).to_string(),
             term: state.pack.punishment_term.clone(),
         },
     )
@@ -483,7 +483,7 @@ async fn punishment_form(
     let (role, actor, now, pack) = (
         staff.role,
         staff.actor(),
-        workflow::now(),
+        crate::clock::now(),
         state.pack.clone(),
     );
     let result = match action.as_str() {

@@ -9,7 +9,7 @@ use super::body;
 use super::pages::Choice;
 use super::public::html;
 use super::staff_forms::{self, see_other};
-use crate::auth::{Staff, session};
+use super::staff_session::{self as session, Staff};
 use crate::db::cases::{CaseFilter, WITH_BUREAU};
 use crate::domain::case_state::{ALL_STATUSES, Action, Party};
 use crate::domain::report_calendar::{self, Reminder};
@@ -47,7 +47,7 @@ struct LoginPage {
 }
 
 fn login_form(req: &HttpRequest, status: StatusCode, error: Option<&'static str>) -> HttpResponse {
-    let token = session::random_token();
+    let token = crate::auth::session::random_token();
     let mut res = html(
         status,
         &LoginPage {
@@ -346,7 +346,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         .collect();
     let p = &state.pack;
     let decides = matches!(staff.role, Role::Admin | Role::Dispatcher);
-    let today = workflow::local_day(workflow::now());
+    let today = workflow::local_day(crate::clock::now());
     let reminders = match decides {
         true => report_calendar::upcoming(&p.calendar, today),
         false => Vec::new(),
@@ -790,7 +790,7 @@ async fn case_form(
     };
     let (staff, id) = (&form.staff, form.id);
     let who = Who::from(staff);
-    let now = workflow::now();
+    let now = crate::clock::now();
     let result: Result<(), WorkflowError> = if name == "supervise" {
         let text = form.text("body");
         state

@@ -340,6 +340,71 @@ pub fn change_account(
     })
 }
 
+/// Who a session belongs to, when it is still valid.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub bureau: Option<String>,
+    pub district: Option<String>,
+    pub csrf_token: String,
+}
+
+/// The session of a cookie's token hash, if it is alive: not idle for more
+/// than `IDLE_TIMEOUT_MINUTES`, younger than `lifetime`, its account
+/// enabled. An ended session is deleted; a live one has its idle clock
+/// refreshed at most once a minute, so most reads stay reads.
+pub async fn session(
+    db: &Db,
+    hash: Vec<u8>,
+    lifetime: Duration,
+) -> Result<Option<SessionUser>, ServiceError> {
+    use crate::auth::session::IDLE_TIMEOUT_MINUTES;
+    let lookup = hash.clone();
+    let found = db
+        .read(move |conn| users::session(conn, &lookup).map_err(DbError::from))
+        .await?;
+    let Some(users::SessionRow {
+        csrf_token,
+        created_at,
+        last_seen_at,
+        user,
+    }) = found
+    else {
+        return Ok(None);
+    };
+    let now = db::now();
+    let expired =
+        now - last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES) || now - created_at > lifetime;
+    let end = user.disabled || expired;
+    if end || now - last_seen_at > Duration::minutes(1) {
+        db.write(move |conn| -> Result<(), DbError> {
+            if end {
+                users::delete_session(conn, &hash)?;
+            } else {
+                users::touch_session(conn, &hash, now)?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    if end {
+        return Ok(None);
+    }
+    let Some(role) = Role::parse(&user.role) else {
+        return Ok(None);
+    };
+    Ok(Some(SessionUser {
+        user_id: user.id,
+        username: user.username,
+        role,
+        bureau: user.bureau,
+        district: user.district,
+        csrf_token,
+    }))
+}
+
 pub fn logout(db: &Db, token_hash: &[u8], actor: &str) -> Result<(), DbError> {
     db.write_tx(|conn| -> Result<(), DbError> {
         users::delete_session(conn, token_hash)?;

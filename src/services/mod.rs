@@ -8,6 +8,7 @@ pub mod daily;
 pub mod flood;
 pub mod holds;
 pub mod intake;
+pub mod limiter;
 pub mod list_cache;
 pub mod lists;
 pub mod live_index;

@@ -23,7 +23,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::relay_key;
-use crate::db::{self, Db, DbConnection, DbError, outbox, relays, tips};
+use crate::db::{Db, DbConnection, DbError, outbox, relays, tips};
 use crate::domain::tip_status::TipStatus;
 use crate::secrets::Secrets;
 
@@ -195,18 +195,7 @@ impl Backoff {
     }
 }
 
-/// The time, injectable so tests need not wait.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> NaiveDateTime;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> NaiveDateTime {
-        db::now()
-    }
-}
+pub use crate::clock::{Clock, SystemClock};
 
 fn random_unit() -> f64 {
     let mut b = [0u8; 4];

@@ -2,7 +2,7 @@
 //! the pack's period and then deleted, unless a legal hold is on the case
 //! or the tip. A daily job runs it on a clock that tests control; each run
 //! leaves its counts in the audit log.
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, Months, NaiveDateTime};
 use diesel::prelude::*;
@@ -10,44 +10,14 @@ use serde::Serialize;
 
 use super::ServiceError;
 use crate::db::schema::{cases, legal_holds, tip_messages, tip_updates, tips};
-use crate::db::{self, DbConnection, attachments, audit, safeguards};
+use crate::db::{DbConnection, attachments, audit, safeguards};
 use crate::jurisdiction::RetentionRule;
 use crate::state::AppState;
 
 /// Uploads never claimed by a tip are deleted after this.
 pub const PENDING_UPLOAD_LIFETIME_HOURS: i64 = 24;
 
-/// Where "now" comes from.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> NaiveDateTime;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> NaiveDateTime {
-        db::now()
-    }
-}
-
-/// A clock that only moves when told (tests, `tipline retention run --at`).
-pub struct FixedClock(Mutex<NaiveDateTime>);
-
-impl FixedClock {
-    pub fn new(at: NaiveDateTime) -> FixedClock {
-        FixedClock(Mutex::new(at))
-    }
-
-    pub fn set(&self, at: NaiveDateTime) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> NaiveDateTime {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+pub use crate::clock::{Clock, FixedClock, SystemClock};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct RetentionReport {

@@ -2,12 +2,12 @@
 //! `domain::case_state`; this module checks who acts, validates what the
 //! action carries against the pack, writes it, audits it and tells the
 //! reporter (see [`publish_status`]).
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::db::cases::{self as case_db, CaseRow};
 use crate::db::measures::{self, CaseChange, NewMeasure};
-use crate::db::{self, DbConnection, DbError, audit, tips};
+use crate::db::{DbConnection, DbError, audit, tips};
 use crate::domain::case_state::{self, Action, CaseStatus, Facts, Finding, Measure, Party};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::deadline;
@@ -24,17 +24,6 @@ pub struct Who {
     pub role: Role,
     pub bureau: Option<String>,
     pub scope: Scope,
-}
-
-impl From<&crate::auth::Staff> for Who {
-    fn from(s: &crate::auth::Staff) -> Who {
-        Who {
-            actor: s.actor(),
-            role: s.role,
-            bureau: s.bureau.clone(),
-            scope: s.scope(),
-        }
-    }
 }
 
 impl Who {
@@ -217,11 +206,7 @@ pub struct Outcome {
     pub measure_id: Option<i64>,
 }
 
-/// The calendar day in China (UTC+8) of an instant stored in UTC: deadlines
-/// are dates where the bureaus are.
-pub fn local_day(at: NaiveDateTime) -> NaiveDate {
-    (at + Duration::hours(8)).date()
-}
+pub use crate::clock::local_day;
 
 const TEXT_MAX: usize = 5000;
 
@@ -740,10 +725,4 @@ fn check_dispatch(
         dimensions,
         credit_code,
     })
-}
-
-/// The current time, for handlers: tests drive the workflow through HTTP at
-/// real time; the overdue job takes its clock as an argument.
-pub fn now() -> NaiveDateTime {
-    db::now()
 }

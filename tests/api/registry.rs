@@ -273,6 +273,8 @@ fn a_second_process_sees_an_import_made_through_the_first() {
                 .env("TIPLINE_SECRET", &secret)
                 .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
                 .env("TIPLINE_WORKERS", "1")
+                // The loop below posts until the match shows: no per-client limit.
+                .env("TIPLINE_INTAKE_LIMIT", "0")
                 .env("RUST_LOG", "warn")
                 .spawn()
                 .unwrap()

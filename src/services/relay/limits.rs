@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::http::limiter::RateLimiter;
+use crate::services::limiter::RateLimiter;
 
 #[derive(Default)]
 pub struct RelayLimits {

@@ -518,11 +518,6 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Option<RelayAut
     }))
 }
 
-/// `db::now` re-exported for callers that build tickets.
-pub fn now() -> NaiveDateTime {
-    db::now()
-}
-
 /// A tip's contact (a relay's caller contact is confidential, 保密), for
 /// staff whose role may see it. Every read is audited in the same
 /// transaction, so no read goes unrecorded.
