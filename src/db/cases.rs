@@ -172,7 +172,8 @@ pub fn add_tip(conn: &mut DbConnection, case_id: i64, at: NaiveDateTime) -> Quer
 #[derive(Debug, Clone, Queryable)]
 pub struct CaseRow {
     pub id: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: crate::domain::case_state::CaseStatus,
     pub industry: Option<String>,
     pub district: Option<String>,
     pub dimensions: String,

@@ -223,7 +223,8 @@ pub struct TicketStatus {
     pub channel: String,
     pub tip_id: i64,
     pub ticket_received_at: NaiveDateTime,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: crate::domain::tip_status::TipStatus,
     pub description: String,
     pub dimensions: String,
     pub address: Option<String>,

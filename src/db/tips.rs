@@ -58,7 +58,8 @@ pub fn insert(conn: &mut DbConnection, t: &NewTip<'_>) -> QueryResult<i64> {
 #[derive(Debug, Queryable)]
 pub struct TipPublic {
     pub id: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: crate::domain::tip_status::TipStatus,
     pub received_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -91,7 +92,8 @@ pub fn add_update(
 
 #[derive(Debug, Queryable)]
 pub struct TipUpdate {
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: crate::domain::tip_status::TipStatus,
     pub note: Option<String>,
     pub created_at: NaiveDateTime,
 }

@@ -43,6 +43,17 @@ pub const ALL_STATUSES: [CaseStatus; 9] = [
     CaseStatus::Closed,
 ];
 
+/// How the database layer reads a stored status.
+impl TryFrom<String> for CaseStatus {
+    type Error = super::errors::UnknownKey;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        CaseStatus::parse(&s).ok_or(super::errors::UnknownKey {
+            what: "case status",
+            value: s,
+        })
+    }
+}
+
 impl CaseStatus {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -3,6 +3,15 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+/// A stored key that names no known value (a status written by a newer
+/// version, or a damaged row): an error, never a silent default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?}")]
+pub struct UnknownKey {
+    pub what: &'static str,
+    pub value: String,
+}
+
 /// `{"field": ["中文 (English)", …]}` as the HTTP contract wants it.
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 #[serde(transparent)]

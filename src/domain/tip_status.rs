@@ -16,6 +16,17 @@ pub enum TipStatus {
     Closed,
 }
 
+/// How the database layer reads a stored status.
+impl TryFrom<String> for TipStatus {
+    type Error = super::errors::UnknownKey;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        TipStatus::parse(&s).ok_or(super::errors::UnknownKey {
+            what: "tip status",
+            value: s,
+        })
+    }
+}
+
 impl TipStatus {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -11,7 +11,7 @@ use super::public::html;
 use super::staff_forms::{self, see_other};
 use super::staff_session::{self as session, Staff};
 use crate::db::cases::{CaseFilter, WITH_BUREAU};
-use crate::domain::case_state::{ALL_STATUSES, Action, Party};
+use crate::domain::case_state::{ALL_STATUSES, Action, CaseStatus, Party};
 use crate::domain::report_calendar::{self, Reminder};
 use crate::domain::role::Role;
 use crate::services::accounts::{self, LoginError};
@@ -491,7 +491,7 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
         .filter(|a| a.allowed_for(party))
         .map(|a| a.as_str())
         .collect();
-    if matches!(party, Party::Admin | Party::Dispatcher) && s.status != "closed" {
+    if matches!(party, Party::Admin | Party::Dispatcher) && s.status != CaseStatus::Closed {
         can.push("supervise");
     }
     let lead = s.lead_bureau.clone().unwrap_or_default();

@@ -51,7 +51,7 @@ pub async fn merge(
             let b = case_db::get(conn, &who.scope, into)?.ok_or(WorkflowError::NotFound)?;
             dispatcher_only(&who)?;
             for c in [&a, &b] {
-                let s = CaseStatus::parse(&c.status).unwrap_or(CaseStatus::Received);
+                let s = c.status;
                 if !s.is_open() || from == into {
                     return Err(WorkflowError::Conflict {
                         status: s,
@@ -59,7 +59,7 @@ pub async fn merge(
                     });
                 }
             }
-            let tips = merge_in(conn, &who.actor, (from, &a.status), into, "", now)?;
+            let tips = merge_in(conn, &who.actor, (from, a.status), into, "", now)?;
             Ok(Moved {
                 case_id: into,
                 tips,
@@ -74,7 +74,7 @@ pub async fn merge(
 pub fn merge_in(
     conn: &mut crate::db::DbConnection,
     actor: &str,
-    (from, from_status): (i64, &str),
+    (from, from_status): (i64, CaseStatus),
     into: i64,
     why: &str,
     now: NaiveDateTime,
@@ -87,7 +87,7 @@ pub fn merge_in(
     measures::set_status(
         conn,
         from,
-        from_status,
+        from_status.as_str(),
         CaseStatus::Closed.as_str(),
         &measures::CaseChange {
             due_step: Some(None),
@@ -130,7 +130,7 @@ pub async fn split(
                 return Err(WorkflowError::NotFound);
             }
             if tips.len() < 2 {
-                let s = CaseStatus::parse(&a.status).unwrap_or(CaseStatus::Received);
+                let s = a.status;
                 return Err(WorkflowError::Conflict {
                     status: s,
                     allowed: Vec::new(),

@@ -26,7 +26,7 @@ pub struct EnterpriseRef {
 #[derive(Debug, Serialize)]
 pub struct CaseSummary {
     pub id: i64,
-    pub status: String,
+    pub status: crate::domain::case_state::CaseStatus,
     pub enterprise: Option<EnterpriseRef>,
     pub industry: Option<String>,
     pub district: Option<String>,
@@ -150,7 +150,7 @@ fn enterprise_refs(
 fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary {
     CaseSummary {
         id: row.id,
-        status: row.status.clone(),
+        status: row.status,
         enterprise: row.enterprise_id.and_then(|id| refs.remove(&id)),
         industry: row.industry.clone(),
         district: row.district.clone(),
@@ -160,9 +160,7 @@ fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary
         tip_count: row.tip_count,
         first_seen_at: row.first_seen_at,
         last_seen_at: row.last_seen_at,
-        status_label: crate::domain::case_state::CaseStatus::parse(&row.status)
-            .map(|s| s.label_zh())
-            .unwrap_or(""),
+        status_label: row.status.label_zh(),
         due_step: row.due_step.clone(),
         due_on: row.due_on,
         overdue: row.overdue,
@@ -272,8 +270,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 }
             }
             messages.sort_by_key(|m| m.at);
-            let status = crate::domain::case_state::CaseStatus::parse(&row.status)
-                .unwrap_or(crate::domain::case_state::CaseStatus::Received);
+            let status = row.status;
             let facts = crate::domain::case_state::Facts {
                 finding: row
                     .finding

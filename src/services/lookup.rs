@@ -46,11 +46,11 @@ pub async fn progress(state: &AppState, receipt: Receipt) -> Result<Progress, Se
         .db
         .read(move |conn| -> Result<Progress, ServiceError> {
             let tip = tips::find_by_receipt(conn, &hash)?.ok_or(ServiceError::NotFound)?;
-            let status = TipStatus::parse(&tip.status).unwrap_or(TipStatus::Received);
+            let status = tip.status;
             let updates = tips::updates(conn, tip.id)?
                 .into_iter()
                 .map(|u| {
-                    let s = TipStatus::parse(&u.status).unwrap_or(TipStatus::Received);
+                    let s = u.status;
                     UpdateView {
                         status: s,
                         status_label: s.label_zh(),

@@ -88,8 +88,7 @@ pub fn rematch_unlinked(
             let Some(case) = cases::get(conn, &crate::domain::role::Scope::All, case_id)? else {
                 return Ok(None);
             };
-            if case.enterprise_id.is_some() || cases::FINAL_STATUSES.contains(&case.status.as_str())
-            {
+            if case.enterprise_id.is_some() || !case.status.is_open() {
                 return Ok(None);
             }
             let into = cases::open_for_enterprise(conn, firm.enterprise_id)?
@@ -127,7 +126,7 @@ pub fn rematch_unlinked(
                 super::case_admin::merge_in(
                     conn,
                     "registry",
-                    (case_id, &case.status),
+                    (case_id, case.status),
                     into,
                     "the same firm and problem, found after a registry import",
                     now,

@@ -9,7 +9,6 @@ use super::workflow::{Who, WorkflowError, local_day, step_due};
 use crate::db::cases as case_db;
 use crate::db::measures::{self, NewNotice};
 use crate::db::{Db, DbConnection, DbError, audit};
-use crate::domain::case_state::CaseStatus;
 use crate::domain::role::Role;
 use crate::jurisdiction::Pack;
 
@@ -116,7 +115,7 @@ pub fn supervise(
     if !matches!(who.role, Role::Admin | Role::Dispatcher) {
         return Err(WorkflowError::Forbidden);
     }
-    let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Received);
+    let status = case.status;
     if !status.is_open() {
         return Err(WorkflowError::Conflict {
             status,

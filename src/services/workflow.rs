@@ -321,7 +321,7 @@ pub fn apply(
     now: NaiveDateTime,
 ) -> Result<Outcome, WorkflowError> {
     let case = case_db::get(conn, &who.scope, case_id)?.ok_or(WorkflowError::NotFound)?;
-    let from = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Received);
+    let from = case.status;
     let action = cmd.action();
     let mut f = facts(conn, &case)?;
     if let Command::Reinspect(b) = &cmd {
@@ -588,9 +588,7 @@ pub fn apply(
     }
     if !measures::set_status(conn, case_id, from.as_str(), to.as_str(), &change, now)? {
         // Someone else moved the case in between.
-        let now_status = case_db::get(conn, &who.scope, case_id)?
-            .and_then(|c| CaseStatus::parse(&c.status))
-            .unwrap_or(from);
+        let now_status = case_db::get(conn, &who.scope, case_id)?.map_or(from, |c| c.status);
         return Err(WorkflowError::Conflict {
             status: now_status,
             allowed: case_state::allowed(now_status, f),

@@ -451,11 +451,11 @@ pub fn view(
     row: relays::TicketStatus,
     updates: Vec<tips::TipUpdate>,
 ) -> TicketView {
-    let status = TipStatus::parse(&row.status).unwrap_or(TipStatus::Received);
+    let status = row.status;
     let updates: Vec<TicketUpdate> = updates
         .into_iter()
         .map(|u| {
-            let s = TipStatus::parse(&u.status).unwrap_or(TipStatus::Received);
+            let s = u.status;
             TicketUpdate {
                 status: s,
                 status_label: s.label_zh().to_string(),
