@@ -483,14 +483,20 @@ fn check_classify(p: &mut Problems, d: &Defined, classify: &ClassifyFile) {
                 format!("rule `{}` has neither keywords nor patterns", rule.id),
             );
         }
-        for pat in &rule.patterns {
-            if let Err(e) = Regex::new(pat) {
-                p.at(
-                    f,
-                    span.clone(),
-                    format!("rule `{}`: bad pattern: {e}", rule.id),
-                );
-            }
+        bad_patterns(p, f, &span, &rule.id, &rule.patterns);
+    }
+}
+
+fn bad_patterns(
+    p: &mut Problems,
+    f: &str,
+    span: &std::ops::Range<usize>,
+    id: &str,
+    patterns: &[String],
+) {
+    for pat in patterns {
+        if let Err(e) = Regex::new(pat) {
+            p.at(f, span.clone(), format!("rule `{id}`: bad pattern: {e}"));
         }
     }
 }
@@ -536,6 +542,7 @@ fn check_table5(p: &mut Problems, d: &Defined, t: &Table5File) {
                 format!("rule `{}` names no equipment", rule.id),
             );
         }
+        bad_patterns(p, f, &span, &rule.id, &rule.patterns);
         for c in rule.conditions() {
             let Some(q) = c.quantity else {
                 p.at(
@@ -600,6 +607,7 @@ fn check_table5(p: &mut Problems, d: &Defined, t: &Table5File) {
             &d.dimensions,
             &rule.dimension,
         );
+        bad_patterns(p, f, &span, &rule.id, &rule.patterns);
         if rule.equipment.is_empty() {
             p.at(f, span, format!("rule `{}` names no equipment", rule.id));
         }

@@ -212,6 +212,10 @@ pub struct ThresholdRule {
     pub dimension: String,
     /// Words naming the equipment the figure must be about.
     pub equipment: Vec<String>,
+    /// Regular expressions over the folded text that name the equipment in
+    /// other word orders (蒸箱是铸铁的).
+    #[serde(default)]
+    pub patterns: Vec<String>,
     pub quantity: Option<Quantity>,
     pub comparison: Option<Comparison>,
     pub threshold: Option<f64>,
@@ -253,6 +257,10 @@ pub struct BannedRule {
     #[serde(default = "technology")]
     pub dimension: String,
     pub equipment: Vec<String>,
+    /// Regular expressions naming the equipment or process in other word
+    /// orders (灌酸都是手工的).
+    #[serde(default)]
+    pub patterns: Vec<String>,
     #[serde(default)]
     pub exceptions: Vec<String>,
     #[serde(default)]
