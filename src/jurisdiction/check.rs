@@ -484,6 +484,9 @@ fn check_classify(p: &mut Problems, d: &Defined, classify: &ClassifyFile) {
             );
         }
         bad_patterns(p, f, &span, &rule.id, &rule.patterns);
+        for dim in &rule.displaces {
+            defined(p, f, span.clone(), "dimension", &d.dimensions, dim);
+        }
     }
 }
 

@@ -125,6 +125,11 @@ pub struct ClassifyRule {
     /// (中频炉 in a 铸造 foundry is not 地条钢).
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Dimensions that do not fire when this rule does (a project still
+    /// being planned has no equipment to dismantle: technology gives way to
+    /// market access). Table 5 verdicts are kept; reporter choices too.
+    #[serde(default)]
+    pub displaces: Vec<String>,
     pub weight: u32,
     #[serde(default)]
     pub citation: String,
