@@ -915,6 +915,29 @@ mod tests {
     }
 
     #[test]
+    fn bad_table5_pattern_and_unknown_displaced_dimension_are_reported() {
+        let mut files = shenzhen();
+        let t5 = edit(
+            &mut files,
+            "table5.toml",
+            "patterns = [\"(蒸箱",
+            "patterns = [\"((蒸箱",
+        );
+        let cl = edit(
+            &mut files,
+            "classify.toml",
+            "displaces = [\"technology\"]",
+            "displaces = [\"tech\"]",
+        );
+        let errors = check(files);
+        assert!(has(&errors, "table5.toml", t5, "bad pattern"), "{errors:?}");
+        assert!(
+            has(&errors, "classify.toml", cl, "dimension `tech`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn undefined_bureau_is_reported_with_file_and_line() {
         let mut files = shenzhen();
         let line = edit(

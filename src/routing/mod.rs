@@ -16,6 +16,8 @@ mod table5;
 mod accuracy_tests;
 #[cfg(test)]
 mod cross_pack_tests;
+#[cfg(test)]
+mod mechanism_tests;
 
 use serde::{Deserialize, Serialize};
 
