@@ -228,10 +228,12 @@ fn the_dispatcher_set_routes_and_matches_as_a_careful_dispatcher_would() {
     let floor = |what: &str, min: f64| {
         assert!(t[what].pct() >= min, "{what} {} < {min} %", t[what]);
     };
-    floor("lead", 77.0);
-    floor("co-bureaus", 84.0);
+    floor("lead", 99.0);
+    // Below 100: seven water-price labels leave out industry_it, which the
+    // plan's 二(一)3 names with the water bureau (routing.toml).
+    floor("co-bureaus", 96.0);
     floor("district", 93.5);
-    floor("Table 5 verdict", 87.0);
+    floor("Table 5 verdict", 98.0);
     floor("ambiguous: right firms in the top 3", 75.0);
     assert!(precision >= 0.94, "matching precision {precision:.3}");
     assert!(recall >= 0.96, "matching recall {recall:.3}");
