@@ -524,14 +524,23 @@ fn check_classify(p: &mut Problems, d: &Defined, classify: &ClassifyFile) {
                 format!("rule `{}` has neither keywords nor patterns", rule.id),
             );
         }
-        for pat in &rule.patterns {
-            if let Err(e) = Regex::new(pat) {
-                p.at(
-                    f,
-                    span.clone(),
-                    format!("rule `{}`: bad pattern: {e}", rule.id),
-                );
-            }
+        bad_patterns(p, f, &span, &rule.id, &rule.patterns);
+        for dim in &rule.displaces {
+            defined(p, f, span.clone(), "dimension", &d.dimensions, dim);
+        }
+    }
+}
+
+fn bad_patterns(
+    p: &mut Problems,
+    f: &str,
+    span: &std::ops::Range<usize>,
+    id: &str,
+    patterns: &[String],
+) {
+    for pat in patterns {
+        if let Err(e) = Regex::new(pat) {
+            p.at(f, span.clone(), format!("rule `{id}`: bad pattern: {e}"));
         }
     }
 }
@@ -577,6 +586,7 @@ fn check_table5(p: &mut Problems, d: &Defined, t: &Table5File) {
                 format!("rule `{}` names no equipment", rule.id),
             );
         }
+        bad_patterns(p, f, &span, &rule.id, &rule.patterns);
         for c in rule.conditions() {
             let Some(q) = c.quantity else {
                 p.at(
@@ -641,6 +651,7 @@ fn check_table5(p: &mut Problems, d: &Defined, t: &Table5File) {
             &d.dimensions,
             &rule.dimension,
         );
+        bad_patterns(p, f, &span, &rule.id, &rule.patterns);
         if rule.equipment.is_empty() {
             p.at(f, span, format!("rule `{}` names no equipment", rule.id));
         }
@@ -941,6 +952,29 @@ mod tests {
             errors[0]
                 .to_string()
                 .starts_with(&format!("table5.toml:{line}:"))
+        );
+    }
+
+    #[test]
+    fn bad_table5_pattern_and_unknown_displaced_dimension_are_reported() {
+        let mut files = shenzhen();
+        let t5 = edit(
+            &mut files,
+            "table5.toml",
+            "patterns = [\"(蒸箱",
+            "patterns = [\"((蒸箱",
+        );
+        let cl = edit(
+            &mut files,
+            "classify.toml",
+            "displaces = [\"technology\"]",
+            "displaces = [\"tech\"]",
+        );
+        let errors = check(files);
+        assert!(has(&errors, "table5.toml", t5, "bad pattern"), "{errors:?}");
+        assert!(
+            has(&errors, "classify.toml", cl, "dimension `tech`"),
+            "{errors:?}"
         );
     }
 

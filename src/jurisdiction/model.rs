@@ -129,6 +129,11 @@ pub struct ClassifyRule {
     /// (中频炉 in a 铸造 foundry is not 地条钢).
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Dimensions that do not fire when this rule does (a project still
+    /// being planned has no equipment to dismantle: technology gives way to
+    /// market access). Table 5 verdicts are kept; reporter choices too.
+    #[serde(default)]
+    pub displaces: Vec<String>,
     pub weight: u32,
     #[serde(default)]
     pub citation: String,
@@ -216,6 +221,10 @@ pub struct ThresholdRule {
     pub dimension: String,
     /// Words naming the equipment the figure must be about.
     pub equipment: Vec<String>,
+    /// Regular expressions over the folded text that name the equipment in
+    /// other word orders (蒸箱是铸铁的).
+    #[serde(default)]
+    pub patterns: Vec<String>,
     pub quantity: Option<Quantity>,
     pub comparison: Option<Comparison>,
     pub threshold: Option<f64>,
@@ -257,6 +266,10 @@ pub struct BannedRule {
     #[serde(default = "technology")]
     pub dimension: String,
     pub equipment: Vec<String>,
+    /// Regular expressions naming the equipment or process in other word
+    /// orders (灌酸都是手工的).
+    #[serde(default)]
+    pub patterns: Vec<String>,
     #[serde(default)]
     pub exceptions: Vec<String>,
     #[serde(default)]

@@ -8,8 +8,16 @@ use crate::text::fold;
 pub(crate) struct Classifier {
     words: Lexicon<usize>,
     patterns: Vec<(Regex, usize)>,
-    /// Per rule: dimension key, weight, rule id, folded `unless` words.
-    rules: Vec<(String, u32, String, Vec<String>)>,
+    rules: Vec<Rule>,
+}
+
+struct Rule {
+    dimension: String,
+    weight: u32,
+    id: String,
+    /// Folded `unless` words.
+    unless: Vec<String>,
+    displaces: Vec<String>,
 }
 
 /// A rule that fired: the word or pattern text, the rule and its dimension.
@@ -18,6 +26,8 @@ pub(crate) struct Evidence {
     pub rule_id: String,
     pub dimension: String,
     pub weight: u32,
+    /// Dimensions the rule keeps from firing.
+    pub displaces: Vec<String>,
 }
 
 impl Classifier {
@@ -41,9 +51,12 @@ impl Classifier {
         let rules = pack
             .classify
             .iter()
-            .map(|r| {
-                let unless = r.unless.iter().map(|w| fold(w)).collect();
-                (r.dimension.clone(), r.weight, r.id.clone(), unless)
+            .map(|r| Rule {
+                dimension: r.dimension.clone(),
+                weight: r.weight,
+                id: r.id.clone(),
+                unless: r.unless.iter().map(|w| fold(w)).collect(),
+                displaces: r.displaces.clone(),
             })
             .collect();
         Classifier {
@@ -57,19 +70,20 @@ impl Classifier {
     pub fn evidence(&self, text: &str) -> Vec<Evidence> {
         let mut out: Vec<Evidence> = Vec::new();
         let mut push = |matched: &str, rule: usize| {
-            let (dimension, weight, rule_id, unless) = &self.rules[rule];
-            if unless.iter().any(|w| text.contains(w.as_str())) {
+            let r = &self.rules[rule];
+            if r.unless.iter().any(|w| text.contains(w.as_str())) {
                 return;
             }
             if !out
                 .iter()
-                .any(|e| e.matched == matched && e.rule_id == *rule_id)
+                .any(|e| e.matched == matched && e.rule_id == r.id)
             {
                 out.push(Evidence {
                     matched: matched.to_string(),
-                    rule_id: rule_id.clone(),
-                    dimension: dimension.clone(),
-                    weight: *weight,
+                    rule_id: r.id.clone(),
+                    dimension: r.dimension.clone(),
+                    weight: r.weight,
+                    displaces: r.displaces.clone(),
                 });
             }
         };

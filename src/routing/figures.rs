@@ -80,7 +80,7 @@ const NUM: &str = r"(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九�
 
 static GENERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"{NUM}\s*(?P<approx>多|余)?\s*(?P<mult>万|千|百|亿)?\s*(?P<unit>立方米|立方|方|m3|吨/年|吨每年|t/a|t/年|吨|t|千安|ka|安培|安|千瓦|兆瓦|mw|kw|平方米|平米|平方|m2|件|标张|张|米/分钟|米/分|米每分钟|米/min|m/min|米|m|%|年)"
+        r"{NUM}\s*(?P<approx>多|余|来)?\s*(?P<mult>万|千|百|亿)?\s*(?P<unit>立方米|立方|方|m3|吨/年|吨每年|t/a|t/年|吨|t|千安|ka|安培|安|千瓦|兆瓦|mw|kw|平方米|平米|平方|m2|件|标张|张|米/分钟|米/分|米每分钟|米/min|m/min|米|m|%|年)"
     ))
     .expect("figure regex")
 });
@@ -95,6 +95,20 @@ static SPEED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     .expect("speed regex")
 });
 
+/// Speed said unit first and minute last: "六十米一分钟", "60米每分钟".
+static SPEED_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"{NUM}\s*(?P<approx>多)?\s*米\s*(?:每|一|/)\s*分(?:钟)?"
+    ))
+    .expect("speed suffix regex")
+});
+
+/// Metres said the spoken way: "一米六" is 1.6 m, "两米二" 2.2 m.
+static SPOKEN_METRES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<int>[一二两三四五六七八九]|\d)米(?P<frac>[一二三四五六七八九])")
+        .expect("spoken metres regex")
+});
+
 static RATIO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"浴比(?:是|为|有|大概|约|都)?\s*(?:1|一)\s*(?::|比)\s*{NUM}"
@@ -103,8 +117,10 @@ static RATIO: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words just before a number that bound it.
-const BELOW_BEFORE: [&str; 8] = ["不到", "不足", "低于", "小于", "少于", "将近", "接近", "快"];
-const ABOVE_BEFORE: [&str; 4] = ["超过", "高于", "大于", "多于"];
+const BELOW_BEFORE: [&str; 11] = [
+    "不到", "不足", "低于", "小于", "少于", "将近", "接近", "快", "最多", "顶多", "最高",
+];
+const ABOVE_BEFORE: [&str; 7] = ["超过", "高于", "大于", "多于", "至少", "起码", "最少"];
 /// Words before an age figure that make "N年" an age, not a date or a rate.
 const AGE_BEFORE: [&str; 10] = [
     "用了",
@@ -145,6 +161,61 @@ pub fn read(text: &str) -> Vec<Figure> {
                 m.end(),
             ));
         }
+    }
+    for c in SPEED_SUFFIX.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        if taken(&out, m.start(), m.end()) {
+            continue;
+        }
+        if let Some(v) = number(&c["num"]) {
+            let bound = c
+                .name("approx")
+                .map(|_| Bound::Above)
+                .or_else(|| bound_before(text, m.start()));
+            out.push(figure(
+                m.as_str(),
+                v,
+                "米/分钟",
+                v,
+                vec![Quantity::SpeedMPerMin],
+                bound,
+                m.start(),
+                m.end(),
+            ));
+        }
+    }
+    for c in SPOKEN_METRES.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        // Not "一米六十" or "两米一分钟": the tenths digit stands alone.
+        let next = text[m.end()..].chars().next();
+        if taken(&out, m.start(), m.end())
+            || next.is_some_and(|ch| {
+                ch.is_ascii_digit() || "零一二两三四五六七八九十百千万点米分".contains(ch)
+            })
+            || before(text, m.start(), 1)
+                .chars()
+                .any(|ch| ch.is_ascii_digit() || "零一二两三四五六七八九十百千万点".contains(ch))
+        {
+            continue;
+        }
+        let (Some(int), Some(frac)) = (number(&c["int"]), number(&c["frac"])) else {
+            continue;
+        };
+        let v = int + frac / 10.0;
+        let Some((normalised, quantities)) = classify_unit(text, m.start(), m.end(), "米", v)
+        else {
+            continue;
+        };
+        out.push(figure(
+            m.as_str(),
+            v,
+            "米",
+            normalised,
+            quantities,
+            bound_before(text, m.start()),
+            m.start(),
+            m.end(),
+        ));
     }
     for c in RATIO.captures_iter(text) {
         let m = c.get(0).unwrap();
@@ -200,7 +271,12 @@ pub fn read(text: &str) -> Vec<Figure> {
         let unit = &c["unit"];
         let after = &text[m.end()..];
         let mut bound = bound_before(text, m.start());
-        if c.name("approx").is_some() || after.starts_with("以上") || after.starts_with("多") {
+        // 多/余 say "more than"; 来 only "about".
+        let approx = c.name("approx").map(|m| m.as_str());
+        if matches!(approx, Some("多" | "余"))
+            || after.starts_with("以上")
+            || after.starts_with("多")
+        {
             bound = Some(Bound::Above);
         } else if after.starts_with("以下") {
             bound = Some(Bound::Below);
@@ -456,6 +532,32 @@ mod tests {
         assert_eq!(one("浴比1:12").normalised, 12.0);
         assert_eq!(one("不到400立方").bound, Some(Bound::Below));
         assert_eq!(one("400多立方").bound, Some(Bound::Above));
+    }
+
+    #[test]
+    fn spoken_figures() {
+        let f = one("幅宽一米六");
+        assert_eq!(
+            (f.normalised, f.quantities.clone()),
+            (1.6, vec![Quantity::WidthM])
+        );
+        assert_eq!(one("磨机直径两米二").normalised, 2.2);
+        let f = one("车速最多六十米一分钟");
+        assert_eq!(
+            (f.normalised, f.quantities[0], f.bound),
+            (60.0, Quantity::SpeedMPerMin, Some(Bound::Below))
+        );
+        assert_eq!(one("80米每分钟").quantities[0], Quantity::SpeedMPerMin);
+        let f = one("一年两万来张");
+        assert_eq!((f.normalised, f.bound), (20000.0, None));
+        assert_eq!(one("两万张").normalised, 20000.0);
+        assert_eq!(one("一万二千千瓦").normalised, 12.0);
+        assert_eq!(one("15万安").normalised, 150.0);
+        let f = one("三百多立方");
+        assert_eq!((f.normalised, f.bound), (300.0, Some(Bound::Above)));
+        // Not spoken metres: a length of sixty, a speed of two.
+        assert_eq!(one("长六十米").normalised, 60.0);
+        assert_eq!(one("两米一分钟").quantities[0], Quantity::SpeedMPerMin);
     }
 
     #[test]

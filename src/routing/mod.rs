@@ -16,6 +16,8 @@ mod table5;
 mod accuracy_tests;
 #[cfg(test)]
 mod cross_pack_tests;
+#[cfg(test)]
+mod mechanism_tests;
 
 use serde::{Deserialize, Serialize};
 
@@ -300,7 +302,18 @@ impl Router {
                 }),
             }
         }
+        let rank = |k: &str| {
+            pack.routing
+                .priority
+                .iter()
+                .position(|p| p == k)
+                .unwrap_or(usize::MAX)
+        };
+        let given = fired.clone();
         let evidence = self.classifier.evidence(text);
+        // The strongest evidence below the minimum, ties to the pack's priority.
+        let mut partial: Option<(u32, usize, &str, String)> = None;
+        let mut displaced: Vec<&str> = Vec::new();
         for d in &pack.dimensions {
             let ev: Vec<_> = evidence.iter().filter(|e| e.dimension == d.key).collect();
             let score: u32 = ev.iter().map(|e| e.weight).sum();
@@ -308,13 +321,14 @@ impl Router {
                 continue;
             }
             let fires = score >= pack.routing.min_score;
+            let matched = ev
+                .iter()
+                .map(|e| format!("{}({})", e.matched, e.rule_id))
+                .collect::<Vec<_>>()
+                .join("、");
             explain.push(Explanation {
                 step: Step::Dimension,
-                matched: ev
-                    .iter()
-                    .map(|e| format!("{}({})", e.matched, e.rule_id))
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                matched: matched.clone(),
                 points_to: Some(d.key.clone()),
                 note: format!(
                     "score {score}{}",
@@ -325,8 +339,19 @@ impl Router {
                     }
                 ),
             });
-            if fires && !fired.contains(&d.key) {
-                fired.push(d.key.clone());
+            if fires {
+                if !fired.contains(&d.key) {
+                    fired.push(d.key.clone());
+                }
+                displaced.extend(
+                    ev.iter()
+                        .flat_map(|e| e.displaces.iter().map(String::as_str)),
+                );
+            } else if partial
+                .as_ref()
+                .is_none_or(|(s, r, _, _)| score > *s || (score == *s && rank(&d.key) < *r))
+            {
+                partial = Some((score, rank(&d.key), d.key.as_str(), matched));
             }
         }
         for f in findings.iter().filter(|f| f.obsolete) {
@@ -340,6 +365,34 @@ impl Router {
                 });
             }
         }
+        // What the reporter chose stays; words and findings give way.
+        fired.retain(|k| {
+            let keep = given.contains(k) || !displaced.contains(&k.as_str());
+            if !keep {
+                explain.push(Explanation {
+                    step: Step::Dimension,
+                    matched: String::new(),
+                    points_to: Some(k.clone()),
+                    note: "displaced by a rule that fired (its Table 5 verdict stays)".into(),
+                });
+            }
+            keep
+        });
+        if fired.is_empty() {
+            // Weak evidence still says more than none: the fallback is for
+            // tips in which nothing at all points anywhere.
+            if let Some((score, _, key, matched)) = partial {
+                explain.push(Explanation {
+                    step: Step::Dimension,
+                    matched,
+                    points_to: Some(key.to_string()),
+                    note: format!(
+                        "no dimension reached the pack's minimum; the strongest evidence (score {score})"
+                    ),
+                });
+                fired.push(key.to_string());
+            }
+        }
         if fired.is_empty() {
             let fb = pack.routing.fallback_dimension.clone();
             explain.push(Explanation {
@@ -350,14 +403,7 @@ impl Router {
             });
             fired.push(fb);
         }
-        let rank = |k: &String| {
-            pack.routing
-                .priority
-                .iter()
-                .position(|p| p == k)
-                .unwrap_or(usize::MAX)
-        };
-        fired.sort_by_key(rank);
+        fired.sort_by_key(|k| rank(k));
         fired
     }
 

@@ -1,5 +1,7 @@
 //! Table 5 checks: equipment words in the tip, figures paired with the
 //! equipment they are about, each compared with the pack's thresholds.
+use regex::Regex;
+
 use super::figures::{self, Figure};
 use super::lexicon::Lexicon;
 use super::{ConditionCheck, Explanation, Finding, Step, ThresholdSpec};
@@ -26,15 +28,17 @@ struct Banned {
 
 pub(crate) struct Table5Checker {
     equipment: Lexicon<RuleRef>,
+    /// Equipment named in other word orders (蒸箱是铸铁的), per rule.
+    patterns: Vec<(Regex, RuleRef)>,
     thresholds: Vec<Threshold>,
     banned: Vec<Banned>,
 }
 
 /// An equipment word found in the tip, with the rules it may concern.
-struct EquipmentHit<'a> {
+struct EquipmentHit {
     start: usize,
     end: usize,
-    word: &'a str,
+    word: String,
     rules: Vec<RuleRef>,
 }
 
@@ -103,8 +107,25 @@ impl Table5Checker {
                         .map(move |w| (w.as_str(), RuleRef::Banned(i)))
                 })),
         );
+        let compile = |ps: &[String], r: RuleRef| -> Vec<(Regex, RuleRef)> {
+            ps.iter()
+                .filter_map(|p| Regex::new(p).ok().map(|re| (re, r)))
+                .collect()
+        };
+        let patterns = thresholds
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| compile(&t.rule.patterns, RuleRef::Threshold(i)))
+            .chain(
+                banned
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, b)| compile(&b.rule.patterns, RuleRef::Banned(i))),
+            )
+            .collect();
         Table5Checker {
             equipment,
+            patterns,
             thresholds,
             banned,
         }
@@ -129,24 +150,30 @@ impl Table5Checker {
             let (sa, sb) = (sents[sentence_at(&sents, a)], sents[sentence_at(&sents, b)]);
             (&text[sa.0..sa.1], &text[sb.0..sb.1])
         };
-        let hits: Vec<EquipmentHit> = self
+        let of_industry = |r: &RuleRef| industry.is_none_or(|i| i == self.industry_of(*r));
+        let mut hits: Vec<EquipmentHit> = self
             .equipment
             .find(text)
             .filter_map(|h| {
-                let rules: Vec<RuleRef> = h
-                    .payloads
-                    .iter()
-                    .copied()
-                    .filter(|r| industry.is_none_or(|i| i == self.industry_of(*r)))
-                    .collect();
-                (!rules.is_empty()).then_some(EquipmentHit {
+                let rules: Vec<RuleRef> = h.payloads.iter().copied().filter(of_industry).collect();
+                (!rules.is_empty()).then(|| EquipmentHit {
                     start: h.start,
                     end: h.end,
-                    word: h.word,
+                    word: h.word.to_string(),
                     rules,
                 })
             })
             .collect();
+        for (re, r) in self.patterns.iter().filter(|(_, r)| of_industry(r)) {
+            for m in re.find_iter(text) {
+                hits.push(EquipmentHit {
+                    start: m.start(),
+                    end: m.end(),
+                    word: m.as_str().to_string(),
+                    rules: vec![*r],
+                });
+            }
+        }
         let mut findings: Vec<Finding> = Vec::new();
 
         for h in &hits {
@@ -167,7 +194,7 @@ impl Table5Checker {
                     citation: b.rule.citation.clone(),
                     industry: b.rule.industry.clone(),
                     dimension: b.rule.dimension.clone(),
-                    equipment: h.word.to_string(),
+                    equipment: h.word.clone(),
                     quantity: None,
                     figure: None,
                     threshold: None,
@@ -260,7 +287,7 @@ impl Table5Checker {
                         if !picked.is_empty() {
                             explain.push(Explanation {
                                 step: Step::Table5,
-                                matched: h.word.to_string(),
+                                matched: h.word.clone(),
                                 points_to: Some(t.rule.id.clone()),
                                 note: "not every figure the rule needs is in the tip; no verdict"
                                     .into(),
@@ -298,7 +325,7 @@ impl Table5Checker {
                         citation: t.rule.citation.clone(),
                         industry: t.rule.industry.clone(),
                         dimension: t.rule.dimension.clone(),
-                        equipment: h.word.to_string(),
+                        equipment: h.word.clone(),
                         quantity: Some(first.quantity),
                         figure: Some(first.figure.clone()),
                         threshold: Some(first.threshold.clone()),

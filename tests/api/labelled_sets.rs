@@ -266,10 +266,12 @@ fn the_dispatcher_set_routes_and_matches_as_a_careful_dispatcher_would() {
     let floor = |what: &str, min: f64| {
         assert!(s.pct(what) >= min, "{what} {} < {min} %", s.t[what]);
     };
-    floor("lead", 77.0);
-    floor("co-bureaus", 84.0);
+    floor("lead", 99.0);
+    // Below 100: seven water-price labels leave out industry_it, which the
+    // plan's 二(一)3 names with the water bureau (routing.toml).
+    floor("co-bureaus", 96.0);
     floor("district", 97.0);
-    floor("Table 5 verdict", 87.0);
+    floor("Table 5 verdict", 98.0);
     floor("ambiguous: right firms in the top 3", 100.0);
     assert!(s.precision >= 0.98, "matching precision {:.3}", s.precision);
     assert!(s.recall >= 0.97, "matching recall {:.3}", s.recall);
@@ -290,10 +292,10 @@ fn the_holdout_set_is_measured_not_tuned() {
     let floor = |what: &str, min: f64| {
         assert!(s.pct(what) >= min, "{what} {} < {min} %", s.t[what]);
     };
-    floor("lead", 70.0);
-    floor("co-bureaus", 74.0);
+    floor("lead", 78.0);
+    floor("co-bureaus", 77.0);
     floor("district", 90.0);
-    floor("Table 5 verdict", 69.0);
+    floor("Table 5 verdict", 72.0);
     assert!(s.precision >= 0.94, "matching precision {:.3}", s.precision);
     assert!(s.recall >= 0.90, "matching recall {:.3}", s.recall);
 }
