@@ -82,6 +82,6 @@ pub async fn import_enterprises(
             Err(ApiError::invalid(f))
         }
         Err(registry::ImportError::Csv(_)) => Err(ApiError::malformed_form()),
-        Err(registry::ImportError::Db(e)) => Err(e.into()),
+        Err(registry::ImportError::Db(e)) => Err(crate::services::ServiceError::from(e).into()),
     }
 }

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use super::body::{self, field};
 use super::errors::ApiError;
-use crate::db::{relays, tips};
 use crate::domain::tip::TipInput;
 use crate::domain::tip_status::TipStatus;
 use crate::services::relay::{self, Channel, Outcome, RelayAuth};
+use crate::services::relay::{TicketStatus, TipUpdate};
 use crate::services::{ServiceError, intake};
 use crate::state::AppState;
 
@@ -195,11 +195,7 @@ fn iso(t: NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn to_request(
-    state: &AppState,
-    row: relays::TicketStatus,
-    updates: Vec<tips::TipUpdate>,
-) -> Request {
+fn to_request(state: &AppState, row: TicketStatus, updates: Vec<TipUpdate>) -> Request {
     let code = row
         .dimensions
         .split(',')
@@ -277,24 +273,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         );
     }
     let relay_id = relay.id;
-    let rows = state
-        .db
-        .read(move |conn| -> Result<_, ServiceError> {
-            let rows = relays::tickets_of(conn, relay_id, None, LIST_MAX)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                if ids
-                    .as_ref()
-                    .is_some_and(|ids| !ids.contains(&row.ticket_id))
-                {
-                    continue;
-                }
-                let updates = tips::updates(conn, row.tip_id)?;
-                out.push((row, updates));
-            }
-            Ok(out)
-        })
-        .await;
+    let rows = crate::services::relay::tickets_with_updates(&state, relay_id, ids, LIST_MAX).await;
     let rows = match rows {
         Ok(r) => r,
         Err(e) => return from_api(e.into()),
@@ -324,14 +303,7 @@ pub async fn get(
     };
     let id = id.into_inner();
     let relay_id = relay.id;
-    let found = state
-        .db
-        .read(move |conn| -> Result<_, ServiceError> {
-            let row = relays::ticket_status(conn, relay_id, &id)?.ok_or(ServiceError::NotFound)?;
-            let updates = tips::updates(conn, row.tip_id)?;
-            Ok((row, updates))
-        })
-        .await;
+    let found = crate::services::relay::ticket_with_updates(&state, relay_id, id).await;
     match found {
         Ok((row, updates)) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))

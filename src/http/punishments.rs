@@ -7,9 +7,7 @@ use serde::Deserialize;
 use super::body;
 use super::errors::ApiError;
 use super::staff_session::Staff;
-use crate::db::punishments as pdb;
 use crate::domain::errors::FieldErrors;
-use crate::services::ServiceError;
 use crate::services::punishment::{self, ApplyBody, PunishmentError, RejectBody, RepairBody};
 use crate::state::AppState;
 
@@ -32,7 +30,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// The filter asked for, or every field that is wrong, in both languages.
-    fn filter(&self) -> Result<pdb::PunishmentFilter, ApiError> {
+    fn filter(&self) -> Result<punishment::PunishmentFilter, ApiError> {
         let mut errors = FieldErrors::default();
         let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         let status = blank(&self.status);
@@ -79,7 +77,7 @@ impl ListQuery {
         if !errors.is_empty() {
             return Err(ApiError::bad_request(errors));
         }
-        Ok(pdb::PunishmentFilter {
+        Ok(punishment::PunishmentFilter {
             status,
             case_id: self.case_id,
             credit_code,
@@ -96,10 +94,7 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let f = q.filter()?;
-    let rows = state
-        .db
-        .read(move |conn| -> Result<_, ServiceError> { Ok(pdb::all(conn, &f)?) })
-        .await?;
+    let rows = punishment::records(&state.db, f).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({"count": rows.len(), "punishments": rows})))
@@ -118,10 +113,7 @@ pub async fn export(
         return Err(ApiError::forbidden());
     }
     let f = q.filter()?;
-    let rows = state
-        .db
-        .read(move |conn| -> Result<_, ServiceError> { Ok(pdb::all(conn, &f)?) })
-        .await?;
+    let rows = punishment::records(&state.db, f).await?;
     let records = punishment::export(&state.pack, &rows);
     Ok(match q.format.as_deref() {
         Some("csv") => HttpResponse::Ok()
@@ -145,7 +137,9 @@ fn error(e: PunishmentError) -> HttpResponse {
                 "message_en": "Not allowed in the record's current status"}),
         ),
         PunishmentError::Invalid(f) => ApiError::invalid(f).error_response(),
-        PunishmentError::Db(e) => ApiError::from(e).error_response(),
+        PunishmentError::Db(e) => {
+            ApiError::from(crate::services::ServiceError::from(e)).error_response()
+        }
     }
 }
 

@@ -9,9 +9,9 @@ use super::body::{self, field};
 use super::errors::ApiError;
 use super::public::html;
 use super::staff_session::Staff;
-use crate::db::{self, DbError, audit, outbox};
 use crate::domain::errors::FieldErrors;
 use crate::domain::role::Role;
+use crate::services::outbox;
 use crate::state::AppState;
 
 const LIST_LIMIT: i64 = 500;
@@ -59,10 +59,7 @@ async fn load(
     state: &AppState,
     filter: Option<String>,
 ) -> Result<Vec<outbox::EntryView>, ApiError> {
-    Ok(state
-        .db
-        .read(move |conn| outbox::list(conn, filter.as_deref(), LIST_LIMIT).map_err(DbError::from))
-        .await?)
+    Ok(outbox::entries(&state.db, filter, LIST_LIMIT).await?)
 }
 
 /// `GET /api/v1/admin/outbox?state=pending|failed|delivered`
@@ -85,34 +82,12 @@ pub async fn attempts(
 ) -> Result<HttpResponse, ApiError> {
     admin(&staff)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
-    let items = state
-        .db
-        .read(move |conn| outbox::attempts(conn, id).map_err(DbError::from))
-        .await?;
+    let items = outbox::attempts(&state.db, id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 async fn do_retry(state: &AppState, staff: &Staff, id: i64) -> Result<(), ApiError> {
-    let actor = staff.actor();
-    let changed = state
-        .db
-        .write(move |conn| -> Result<usize, DbError> {
-            let now = db::now();
-            let n = outbox::retry(conn, id, now)?;
-            if n > 0 {
-                audit::append(
-                    conn,
-                    &actor,
-                    "outbox.retry",
-                    &format!("outbox:{id}"),
-                    "",
-                    now,
-                )?;
-            }
-            Ok(n)
-        })
-        .await?;
-    if changed == 0 {
+    if !outbox::retry(&state.db, staff.actor(), id).await? {
         return Err(ApiError::not_found());
     }
     Ok(())

@@ -9,9 +9,9 @@ use super::errors::ApiError;
 use super::staff_session::Staff;
 use crate::domain::case_state::Action;
 use crate::domain::role::Role;
+use crate::services::case_admin;
 use crate::services::supervision::SuperviseBody;
 use crate::services::workflow::{self, Command, Who, WorkflowError};
-use crate::services::{ServiceError, case_admin};
 use crate::state::AppState;
 
 /// The JSON answer for a workflow refusal: 404, 403, 409 with the allowed
@@ -37,7 +37,9 @@ pub fn workflow_error(e: WorkflowError) -> HttpResponse {
         WorkflowError::Invalid(fields) => {
             actix_web::ResponseError::error_response(&ApiError::invalid(fields))
         }
-        WorkflowError::Db(e) => actix_web::ResponseError::error_response(&ApiError::from(e)),
+        WorkflowError::Db(e) => actix_web::ResponseError::error_response(&ApiError::from(
+            crate::services::ServiceError::from(e),
+        )),
     }
 }
 
@@ -172,16 +174,11 @@ pub async fn audit_log(
         return Err(ApiError::not_found());
     }
     let q = query.into_inner();
-    let entries = state
-        .db
-        .read(move |conn| -> Result<_, ServiceError> {
-            Ok(match (q.case, q.user.as_deref()) {
-                (Some(id), _) => crate::db::audit::for_subject(conn, &format!("case:{id}"))?,
-                (None, Some(u)) => crate::db::audit::by_actor(conn, &format!("user:{u}"))?,
-                (None, None) => Vec::new(),
-            })
-        })
-        .await?;
+    let entries = match (q.case, q.user.clone()) {
+        (Some(id), _) => crate::services::audit::of_case(&state.db, id).await?,
+        (None, Some(u)) => crate::services::audit::by_user(&state.db, u).await?,
+        (None, None) => Vec::new(),
+    };
     if q.format.as_deref() == Some("csv") {
         let mut out = String::from("id,at,actor,action,subject,detail\n");
         for e in &entries {

@@ -6,10 +6,10 @@ use super::body;
 use super::errors::ApiError;
 use super::staff_session as session;
 use super::staff_session::Staff;
-use crate::db::cases::CaseFilter;
 use crate::domain::errors::FieldErrors;
 use crate::services::accounts::{self, LoginError};
 use crate::services::cases;
+use crate::services::cases::CaseFilter;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -71,7 +71,7 @@ pub async fn login(
         Err(LoginError::HeldBack(wait)) => Err(ApiError::held_back(wait)),
         Err(LoginError::TotpRequired) => Err(ApiError::totp_required()),
         Err(LoginError::TotpEnrolmentRequired) => Err(ApiError::totp_enrolment_required()),
-        Err(LoginError::Db(e)) => Err(e.into()),
+        Err(LoginError::Db(e)) => Err(crate::services::ServiceError::from(e).into()),
     }
 }
 

@@ -9,8 +9,8 @@ use super::errors::ApiError;
 use super::pages::AttachmentsPage;
 use super::public::html;
 use super::staff_session::Staff;
-use crate::db::safeguards::HoldOn;
 use crate::domain::file_kind::FileKind;
+use crate::services::holds::HoldOn;
 use crate::services::{ServiceError, attachments, holds};
 use crate::state::AppState;
 

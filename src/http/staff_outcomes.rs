@@ -15,11 +15,11 @@ use super::pages::Choice;
 use super::public::{error_page, html};
 use super::staff_forms::{self, see_other};
 use super::staff_session::Staff;
-use crate::db::punishments::{self as pdb, PunishmentRow};
 use crate::domain::case_state::CaseStatus;
 use crate::domain::role::Role;
 use crate::services::ServiceError;
 use crate::services::punishment::{self, ApplyBody, PunishmentError, RejectBody, RepairBody};
+use crate::services::punishment::{PunishmentFilter, Record as PunishmentRow};
 use crate::services::reports::{self, Report, ReportRequest};
 use crate::services::workflow::local_day;
 use crate::state::AppState;
@@ -320,7 +320,7 @@ impl PunishmentView {
     pub fn new(p: &crate::jurisdiction::Pack, row: PunishmentRow) -> PunishmentView {
         PunishmentView {
             status_label: status_label(&row.status),
-            measure_names: crate::db::key_list(&row.measures)
+            measure_names: crate::services::punishment::measure_keys(&row)
                 .iter()
                 .map(|k| p.punishment_name(k))
                 .collect::<Vec<_>>()
@@ -371,17 +371,11 @@ async fn render_punishments(
     error: Option<String>,
 ) -> HttpResponse {
     let s = Some(status.clone()).filter(|s| !s.is_empty());
-    let Ok(rows) = state
-        .db
-        .read(move |conn| {
-            let f = pdb::PunishmentFilter {
-                status: s,
-                ..Default::default()
-            };
-            pdb::all(conn, &f).map_err(crate::db::DbError::from)
-        })
-        .await
-    else {
+    let f = PunishmentFilter {
+        status: s,
+        ..Default::default()
+    };
+    let Ok(rows) = crate::services::punishment::records(&state.db, f).await else {
         return error_page(StatusCode::SERVICE_UNAVAILABLE);
     };
     let p = &state.pack;

@@ -10,12 +10,12 @@ use super::pages::Choice;
 use super::public::html;
 use super::staff_forms::{self, see_other};
 use super::staff_session::{self as session, Staff};
-use crate::db::cases::{CaseFilter, WITH_BUREAU};
 use crate::domain::case_state::{ALL_STATUSES, Action, CaseStatus, Party};
 use crate::domain::report_calendar::{self, Reminder};
 use crate::domain::role::Role;
 use crate::services::accounts::{self, LoginError};
 use crate::services::cases::{self, CaseDetail};
+use crate::services::cases::{CaseFilter, WITH_BUREAU};
 use crate::services::workflow::{self, Command, Who, WorkflowError};
 use crate::state::AppState;
 
@@ -293,13 +293,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
     }
     let scope = staff.scope();
     let page = cases::list(&state, scope.clone(), filter).await;
-    let counts = {
-        let s = scope.clone();
-        state
-            .db
-            .read(move |conn| crate::db::cases::counts(conn, &s).map_err(crate::db::DbError::from))
-            .await
-    };
+    let counts = cases::counts(&state, scope.clone()).await;
     let (Ok(page), Ok(n)) = (page, counts) else {
         return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE);
     };
@@ -358,11 +352,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         false => Vec::new(),
     };
     let proposals = match decides {
-        true => state
-            .db
-            .read(|conn| {
-                crate::db::punishments::count(conn, "proposed").map_err(crate::db::DbError::from)
-            })
+        true => crate::services::punishment::count(&state.db, "proposed")
             .await
             .unwrap_or(0),
         false => 0,
@@ -464,7 +454,7 @@ struct CasePage {
     /// The case on the public lists now, in words ("黄牌 … since …").
     standing: Option<String>,
     punishments: Vec<super::staff_outcomes::PunishmentView>,
-    history: Vec<crate::db::audit::AuditEntry>,
+    history: Vec<crate::services::audit::AuditEntry>,
 }
 
 impl CasePage {

@@ -405,8 +405,8 @@ pub async fn session(
     }))
 }
 
-pub fn logout(db: &Db, token_hash: &[u8], actor: &str) -> Result<(), DbError> {
-    db.write_tx(|conn| -> Result<(), DbError> {
+pub fn logout(db: &Db, token_hash: &[u8], actor: &str) -> Result<(), ServiceError> {
+    db.write_tx(|conn| -> Result<(), ServiceError> {
         users::delete_session(conn, token_hash)?;
         audit::append(conn, actor, "logout", actor, "", db::now())?;
         Ok(())

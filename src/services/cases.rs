@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::ServiceError;
 use super::attachments::AttachmentView;
-use crate::db::cases::{self, CaseFilter, CaseRow};
+use crate::db::cases::{self, CaseRow};
 use std::collections::HashMap;
 
 use crate::db::{self, DbError, audit, enterprises, measures, safeguards, tips as tip_db};
@@ -13,6 +13,16 @@ use crate::domain::role::Scope;
 use crate::matching::Candidate;
 use crate::routing::{Finding, RoutingProposal};
 use crate::state::AppState;
+
+pub use crate::db::cases::{CaseFilter, QueueCounts, WITH_BUREAU};
+
+/// The queue's counts (new, returned, overdue …) within a scope.
+pub async fn counts(state: &AppState, scope: Scope) -> Result<QueueCounts, ServiceError> {
+    state
+        .db
+        .read(move |conn| Ok(cases::counts(conn, &scope)?))
+        .await
+}
 
 pub const MAX_LIMIT: i64 = 500;
 pub const DEFAULT_LIMIT: i64 = 50;

@@ -1,7 +1,8 @@
 //! Legal holds: an admin or dispatcher stops retention for a case or one
 //! tip (a complaint, a court, an appeal), and lifts it again. Audited.
 use super::ServiceError;
-use crate::db::safeguards::{self, HoldOn};
+use crate::db::safeguards;
+pub use crate::db::safeguards::HoldOn;
 use crate::db::{self, attachments, audit, cases};
 use crate::domain::role::{Role, Scope};
 

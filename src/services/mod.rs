@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod audit;
 pub mod case_admin;
 pub mod cases;
 pub mod daily;

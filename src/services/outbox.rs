@@ -44,6 +44,45 @@ pub struct StatusEvent<'a> {
 
 /// Enqueue a call-back for a tip's public status change, if the tip came
 /// from a relay with a callback URL. Run it inside the change's transaction.
+pub use crate::db::outbox::{AttemptView, DELIVERED, EntryView, FAILED, PENDING};
+
+/// The call-back queue as an administrator reads it: newest first, at most
+/// `limit`, optionally one state (pending, failed, delivered).
+pub async fn entries(
+    db: &Db,
+    state: Option<String>,
+    limit: i64,
+) -> Result<Vec<EntryView>, crate::services::ServiceError> {
+    db.read(move |conn| Ok(outbox::list(conn, state.as_deref(), limit)?))
+        .await
+}
+
+/// Every delivery attempt of one entry.
+pub async fn attempts(db: &Db, id: i64) -> Result<Vec<AttemptView>, crate::services::ServiceError> {
+    db.read(move |conn| Ok(outbox::attempts(conn, id)?)).await
+}
+
+/// An administrator asks for an entry to be sent again now, with a fresh
+/// retry budget (audited). False when there is no such undelivered entry.
+pub async fn retry(db: &Db, actor: String, id: i64) -> Result<bool, crate::services::ServiceError> {
+    db.write(move |conn| -> Result<bool, crate::services::ServiceError> {
+        let now = crate::clock::now();
+        let n = outbox::retry(conn, id, now)?;
+        if n > 0 {
+            crate::db::audit::append(
+                conn,
+                &actor,
+                "outbox.retry",
+                &format!("outbox:{id}"),
+                "",
+                now,
+            )?;
+        }
+        Ok(n > 0)
+    })
+    .await
+}
+
 pub fn enqueue_tip_status(
     conn: &mut DbConnection,
     tip_id: i64,

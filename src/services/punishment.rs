@@ -432,6 +432,26 @@ pub const EXPORT_FIELDS: [&str; 14] = [
 
 /// Records the platform needs: applied ones (active, repaired, expired);
 /// proposals and rejections stay internal.
+pub use crate::db::punishments::{PunishmentFilter, PunishmentRow as Record};
+
+/// The records a filter selects, newest change first.
+pub async fn records(
+    db: &crate::db::Db,
+    filter: PunishmentFilter,
+) -> Result<Vec<PunishmentRow>, super::ServiceError> {
+    db.read(move |conn| Ok(pdb::all(conn, &filter)?)).await
+}
+
+/// How many records are in one status (the queue's proposals waiting).
+pub async fn count(db: &crate::db::Db, status: &'static str) -> Result<i64, super::ServiceError> {
+    db.read(move |conn| Ok(pdb::count(conn, status)?)).await
+}
+
+/// A record's measure keys (stored comma-joined).
+pub fn measure_keys(row: &PunishmentRow) -> Vec<String> {
+    crate::db::key_list(&row.measures)
+}
+
 pub fn export(pack: &Pack, rows: &[PunishmentRow]) -> Vec<ExportRecord> {
     rows.iter()
         .filter(|r| matches!(r.status.as_str(), "active" | "repaired" | "expired"))

@@ -518,6 +518,54 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Option<RelayAut
     }))
 }
 
+pub use crate::db::relays::TicketStatus;
+pub use crate::db::tips::TipUpdate;
+
+/// A relay's tickets (at most `limit`, newest first, only `ids` when given)
+/// with each one's public updates, for Open311's request list.
+pub async fn tickets_with_updates(
+    state: &AppState,
+    relay_id: i64,
+    ids: Option<Vec<String>>,
+    limit: i64,
+) -> Result<Vec<(TicketStatus, Vec<TipUpdate>)>, ServiceError> {
+    state
+        .db
+        .read(move |conn| -> Result<_, ServiceError> {
+            let rows = relays::tickets_of(conn, relay_id, None, limit)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                if ids
+                    .as_ref()
+                    .is_some_and(|ids| !ids.contains(&row.ticket_id))
+                {
+                    continue;
+                }
+                let updates = crate::db::tips::updates(conn, row.tip_id)?;
+                out.push((row, updates));
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// One ticket of a relay with its public updates; NotFound for another
+/// relay's ticket.
+pub async fn ticket_with_updates(
+    state: &AppState,
+    relay_id: i64,
+    id: String,
+) -> Result<(TicketStatus, Vec<TipUpdate>), ServiceError> {
+    state
+        .db
+        .read(move |conn| -> Result<_, ServiceError> {
+            let row = relays::ticket_status(conn, relay_id, &id)?.ok_or(ServiceError::NotFound)?;
+            let updates = crate::db::tips::updates(conn, row.tip_id)?;
+            Ok((row, updates))
+        })
+        .await
+}
+
 /// A tip's contact (a relay's caller contact is confidential, 保密), for
 /// staff whose role may see it. Every read is audited in the same
 /// transaction, so no read goes unrecorded.
