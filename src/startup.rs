@@ -207,7 +207,7 @@ pub async fn serve(state: AppState, args: &ServeArgs) -> anyhow::Result<()> {
     });
     let result = server.run().await;
     if let Some(w) = worker {
-        w.stop();
+        w.stop(Duration::from_secs(args.shutdown_timeout));
     }
     result?;
     tracing::info!("stopped");

@@ -48,49 +48,64 @@ pub fn insert(conn: &mut DbConnection, e: &NewEntry<'_>) -> QueryResult<i64> {
 pub struct Due {
     pub id: i64,
     pub relay_id: i64,
+    pub event: String,
     pub payload: String,
     pub attempts: i32,
     pub signing_sealed: Vec<u8>,
     pub callback_url: Option<String>,
+    /// The lease this claim holds: the entry's `next_attempt_at` while it is
+    /// being sent; finishing checks it, so a claim that outlived its lease
+    /// cannot overwrite the work of the process that took over.
+    pub lease_until: NaiveDateTime,
 }
 
-/// Claim up to `limit` due entries and lease them until `lease_until`.
-/// Must run inside a write transaction.
-pub fn claim_due(
+/// Claim the next entry to send, if one is due: the oldest due pending
+/// entry whose ticket has no older entry still pending (so one ticket's
+/// call-backs leave in the order they were made, even while an older one
+/// is waiting for a retry), leased until `lease_until`. Must run inside a
+/// write transaction; on PostgreSQL rows another process has locked are
+/// skipped.
+pub fn claim_next(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<Due>> {
+) -> QueryResult<Option<Due>> {
+    let older = diesel::alias!(outbox as older);
+    let waits_for_older = older
+        .filter(older.field(outbox::relay_id).eq(outbox::relay_id))
+        .filter(older.field(outbox::ticket_id).eq(outbox::ticket_id))
+        .filter(older.field(outbox::id).lt(outbox::id))
+        .filter(older.field(outbox::state).eq(PENDING));
     let due = outbox::table
         .filter(outbox::state.eq(PENDING))
         .filter(outbox::next_attempt_at.le(now))
-        .order(outbox::next_attempt_at.asc())
-        .limit(limit)
+        .filter(diesel::dsl::not(diesel::dsl::exists(waits_for_older)))
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+        .limit(1)
         .select(outbox::id);
-    let ids: Vec<i64> = match conn {
-        DbConnection::Pg(c) => due.for_update().skip_locked().load(c)?,
-        DbConnection::Sqlite(c) => due.load(c)?,
+    let id: Option<i64> = match conn {
+        DbConnection::Pg(c) => due.for_update().skip_locked().first(c).optional()?,
+        DbConnection::Sqlite(c) => due.first(c).optional()?,
     };
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+    let Some(id) = id else { return Ok(None) };
+    diesel::update(outbox::table.find(id))
         .set(outbox::next_attempt_at.eq(lease_until))
         .execute(conn)?;
     outbox::table
         .inner_join(relays::table)
-        .filter(outbox::id.eq_any(&ids))
-        .order(outbox::id.asc())
+        .filter(outbox::id.eq(id))
         .select((
             outbox::id,
             outbox::relay_id,
+            outbox::event,
             outbox::payload,
             outbox::attempts,
             relays::signing_sealed,
             relays::callback_url,
+            outbox::next_attempt_at,
         ))
-        .load(conn)
+        .first(conn)
+        .optional()
 }
 
 pub struct Attempt<'a> {
@@ -117,10 +132,13 @@ pub fn record_attempt(conn: &mut DbConnection, a: &Attempt<'_>) -> QueryResult<(
 }
 
 /// After an attempt: delivered, rescheduled or given up. Only a pending row
-/// moves, so an admin's retry and a late worker cannot undo each other.
+/// still under this claim's lease moves, so an admin's retry, or another
+/// process that took over an expired lease, is never undone by a late worker.
+#[allow(clippy::too_many_arguments)]
 pub fn finish(
     conn: &mut DbConnection,
     id: i64,
+    lease: NaiveDateTime,
     state: &str,
     attempts: i32,
     next_attempt_at: NaiveDateTime,
@@ -130,7 +148,8 @@ pub fn finish(
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::state.eq(PENDING)),
+            .filter(outbox::state.eq(PENDING))
+            .filter(outbox::next_attempt_at.eq(lease)),
     )
     .set((
         outbox::state.eq(state),

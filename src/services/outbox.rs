@@ -42,8 +42,6 @@ pub struct StatusEvent<'a> {
     pub at: NaiveDateTime,
 }
 
-/// Enqueue a call-back for a tip's public status change, if the tip came
-/// from a relay with a callback URL. Run it inside the change's transaction.
 pub use crate::db::outbox::{AttemptView, DELIVERED, EntryView, FAILED, PENDING};
 
 /// The call-back queue as an administrator reads it: newest first, at most
@@ -83,6 +81,8 @@ pub async fn retry(db: &Db, actor: String, id: i64) -> Result<bool, crate::servi
     .await
 }
 
+/// Enqueue a call-back for a tip's public status change, if the tip came
+/// from a relay with a callback URL. Run it inside the change's transaction.
 pub fn enqueue_tip_status(
     conn: &mut DbConnection,
     tip_id: i64,
@@ -275,6 +275,8 @@ pub struct WorkerConfig {
     pub timeout: Duration,
     /// Entries claimed per poll.
     pub batch: i64,
+    /// Sender threads per process (`TIPLINE_OUTBOX_SENDERS`).
+    pub senders: usize,
     /// Who made an attempt, as recorded.
     pub name: String,
     /// The roots an `https://` call-back server's certificate must chain
@@ -291,6 +293,7 @@ impl Default for WorkerConfig {
             backoff: Backoff::default(),
             timeout: Duration::from_secs(10),
             batch: 10,
+            senders: 4,
             name: format!("pid:{}", std::process::id()),
             roots: None,
         }
@@ -332,11 +335,21 @@ impl WorkerConfig {
         if let Some(d) = env_ms("TIPLINE_OUTBOX_TIMEOUT_MS") {
             c.timeout = d;
         }
+        if let Ok(v) = std::env::var("TIPLINE_OUTBOX_SENDERS") {
+            c.senders = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| format!("TIPLINE_OUTBOX_SENDERS must be 1 to 64, not {v:?}"))?;
+        }
         Ok(c)
     }
 
+    /// How long a claim holds an entry: one POST (bounded by `timeout`) and
+    /// the write that records it. The claim is taken just before sending.
     fn lease(&self) -> Duration {
-        self.timeout * 2 + Duration::from_secs(1)
+        self.timeout + Duration::from_secs(5)
     }
 }
 
@@ -380,18 +393,23 @@ impl Worker {
         }
     }
 
-    /// Claim what is due and deliver it; returns how many were attempted.
-    pub fn run_once(&self) -> Result<usize, DbError> {
-        let now = self.clock.now();
-        let lease_until = now + to_chrono(self.config.lease());
-        let batch = self.config.batch;
-        let due = self.db.write_tx(|conn| {
-            outbox::claim_due(conn, now, lease_until, batch).map_err(DbError::from)
-        })?;
-        for entry in &due {
-            self.deliver(entry)?;
+    /// Deliver what is due, one claim at a time, until nothing is due, up
+    /// to the batch size, or `stop` is raised (checked before each claim, so
+    /// a shutdown waits for one POST at most and leaves nothing claimed).
+    /// Returns how many were attempted.
+    pub fn run_once(&self, stop: &AtomicBool) -> Result<usize, DbError> {
+        let mut sent = 0;
+        while sent < self.config.batch as usize && !stop.load(Ordering::Relaxed) {
+            let now = self.clock.now();
+            let lease_until = now + to_chrono(self.config.lease());
+            let claimed = self.db.write_tx(|conn| {
+                outbox::claim_next(conn, now, lease_until).map_err(DbError::from)
+            })?;
+            let Some(entry) = claimed else { break };
+            self.deliver(&entry)?;
+            sent += 1;
         }
-        Ok(due.len())
+        Ok(sent)
     }
 
     fn deliver(&self, entry: &outbox::Due) -> Result<(), DbError> {
@@ -434,6 +452,7 @@ impl Worker {
             outbox::finish(
                 conn,
                 entry.id,
+                entry.lease_until,
                 state,
                 failures,
                 next,
@@ -459,7 +478,7 @@ impl Worker {
             .agent
             .post(url)
             .header("Content-Type", "application/json")
-            .header("X-Tipline-Event", EVENT_TIP_STATUS)
+            .header("X-Tipline-Event", entry.event.as_str())
             .header("X-Tipline-Delivery", entry.id.to_string())
             .header("X-Tipline-Timestamp", timestamp.to_string())
             .header("X-Tipline-Signature", signature)
@@ -469,51 +488,72 @@ impl Worker {
     }
 }
 
-/// A running worker thread; dropping the handle does not stop it, `stop` does.
+/// The running sender threads; dropping the handle does not stop them, `stop` does.
 pub struct WorkerHandle {
     stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl WorkerHandle {
-    pub fn stop(mut self) {
+    /// Raise the stop flag and wait for the senders to finish their current
+    /// POST, at most `within`; past that the process may exit with a claim's
+    /// lease running out, and its entry is sent again later (delivery is at
+    /// least once; relays de-duplicate by X-Tipline-Delivery).
+    pub fn stop(self, within: Duration) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let deadline = Instant::now() + within;
+        while self.threads.iter().any(|t| !t.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for t in self.threads {
+            if t.is_finished() {
+                let _ = t.join();
+            } else {
+                tracing::warn!(
+                    "a call-back sender is still sending at shutdown; its entry will be sent again"
+                );
+            }
         }
     }
 }
 
-/// Start the worker on its own thread: delivery is blocking HTTP, which must
-/// not run on an actix worker.
+/// Start `config.senders` sender threads (delivery is blocking HTTP, which
+/// must not run on an actix worker). Each claims one entry at a time, so a
+/// slow relay holds one sender, not the queue; one ticket's call-backs
+/// still leave in order (`claim_next`).
 pub fn spawn(worker: Worker) -> WorkerHandle {
     let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let thread = std::thread::Builder::new()
-        .name("tipline-outbox".into())
-        .spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                let idle = match worker.run_once() {
-                    Ok(n) => n == 0,
-                    Err(e) => {
-                        tracing::error!(error = %e, "outbox worker");
-                        true
+    let senders = worker.config.senders.max(1);
+    let worker = Arc::new(worker);
+    let threads = (0..senders)
+        .map(|n| {
+            let (flag, worker) = (stop.clone(), worker.clone());
+            std::thread::Builder::new()
+                .name(format!("tipline-outbox-{n}"))
+                .spawn(move || {
+                    while !flag.load(Ordering::Relaxed) {
+                        let idle = match worker.run_once(&flag) {
+                            Ok(n) => n == 0,
+                            Err(e) => {
+                                tracing::error!(error = %e, "outbox worker");
+                                true
+                            }
+                        };
+                        if idle {
+                            // Sleep in short steps so `stop` is quick.
+                            let until = Instant::now() + worker.config.poll;
+                            while Instant::now() < until && !flag.load(Ordering::Relaxed) {
+                                std::thread::sleep(
+                                    Duration::from_millis(50).min(worker.config.poll),
+                                );
+                            }
+                        }
                     }
-                };
-                if idle {
-                    // Sleep in short steps so `stop` is quick.
-                    let until = Instant::now() + worker.config.poll;
-                    while Instant::now() < until && !flag.load(Ordering::Relaxed) {
-                        std::thread::sleep(Duration::from_millis(50).min(worker.config.poll));
-                    }
-                }
-            }
+                })
+                .expect("spawning an outbox sender")
         })
-        .expect("spawning the outbox thread");
-    WorkerHandle {
-        stop,
-        thread: Some(thread),
-    }
+        .collect();
+    WorkerHandle { stop, threads }
 }
 
 #[cfg(test)]

@@ -332,7 +332,7 @@ fn a_status_change_is_called_back_once_signed_after_three_refusals() {
     });
     // Give a duplicate every chance to show up.
     std::thread::sleep(Duration::from_millis(300));
-    worker.stop();
+    worker.stop(std::time::Duration::from_secs(5));
     let all = receiver.deliveries();
     assert_eq!(all.len(), 4, "three refusals, then one delivery: {all:?}");
     let ok = receiver.accepted();
@@ -396,7 +396,12 @@ fn call_backs_go_over_https_to_a_server_the_configured_ca_vouches_for() {
 
     // Mozilla's roots do not know the government network's CA.
     let untrusting = fast_worker(&app, Duration::from_secs(3600));
-    assert_eq!(untrusting.run_once().unwrap(), 1);
+    assert_eq!(
+        untrusting
+            .run_once(&std::sync::atomic::AtomicBool::new(false))
+            .unwrap(),
+        1
+    );
     assert!(receiver.deliveries().is_empty(), "no request crossed");
     let attempts = {
         let mut conn = app.state.db.read_conn().unwrap();
@@ -418,7 +423,7 @@ fn call_backs_go_over_https_to_a_server_the_configured_ca_vouches_for() {
     receiver.wait_for(Duration::from_secs(30), "a delivery over TLS", |d| {
         d.iter().any(|x| x.answered == 200)
     });
-    worker.stop();
+    worker.stop(std::time::Duration::from_secs(5));
     let ok = receiver.accepted();
     assert_eq!(ok.len(), 1);
     assert!(signature_valid(&key, &ok[0]));
@@ -454,7 +459,9 @@ fn admins_see_failed_deliveries_and_retry_them() {
     let id = change_status(&app, tip_of(&app, "F-1"), TipStatus::Closed, "办结").unwrap();
     let worker = fast_worker(&app, Duration::from_millis(50));
     for _ in 0..200 {
-        worker.run_once().unwrap();
+        worker
+            .run_once(&std::sync::atomic::AtomicBool::new(false))
+            .unwrap();
         let mut conn = app.state.db.read_conn().unwrap();
         if !tipline::db::outbox::list(&mut conn, Some("failed"), 10)
             .unwrap()

@@ -35,20 +35,18 @@ fn last_line(out: &str) -> String {
 }
 
 /// A server that delivers call-backs quickly, with the deployment's secret.
+const SERVER_ENV: [(&str, &str); 7] = [
+    ("TIPLINE_SECRET", SECRET),
+    ("TIPLINE_WORKERS", "1"),
+    ("TIPLINE_POOL_SIZE", "3"),
+    ("TIPLINE_OUTBOX_POLL_MS", "50"),
+    ("TIPLINE_OUTBOX_RETRY_BASE_MS", "400"),
+    ("TIPLINE_OUTBOX_RETRY_CAP_MS", "800"),
+    ("TIPLINE_OUTBOX_TIMEOUT_MS", "3000"),
+];
+
 fn start(db: &TestDb, port: u16) -> Server {
-    Server::start(
-        db,
-        port,
-        &[
-            ("TIPLINE_SECRET", SECRET),
-            ("TIPLINE_WORKERS", "1"),
-            ("TIPLINE_POOL_SIZE", "3"),
-            ("TIPLINE_OUTBOX_POLL_MS", "50"),
-            ("TIPLINE_OUTBOX_RETRY_BASE_MS", "400"),
-            ("TIPLINE_OUTBOX_RETRY_CAP_MS", "800"),
-            ("TIPLINE_OUTBOX_TIMEOUT_MS", "3000"),
-        ],
-    )
+    Server::start(db, port, &SERVER_ENV)
 }
 
 /// Change a relayed tip's status the way the workflow will: one transaction
@@ -292,6 +290,142 @@ fn two_servers_on_one_database_deliver_each_entry_exactly_once() {
     for id in ids {
         assert_eq!(count.get(&id.to_string()), Some(&1));
     }
+}
+
+/// Two processes, a relay that takes 3 s to answer, 30 tickets each changing
+/// status four times: every call-back arrives once, each ticket's in the
+/// order its changes were made, with the event the body names; and a
+/// SIGTERM while call-backs are pending ends the process within its
+/// shutdown timeout.
+#[test]
+fn slow_relay_two_servers_once_and_in_order_per_ticket() {
+    let db = TestDb::new();
+    let receiver = Receiver::start_slow(Duration::from_secs(3));
+    let (ok, out) = tipline(
+        &db,
+        &[
+            "relay",
+            "add",
+            "--name",
+            "12345",
+            "--source",
+            "hotline",
+            "--callback-url",
+            &receiver.url,
+        ],
+    );
+    assert!(ok, "{out}");
+    let key = last_line(&out);
+    let (p1, p2) = (free_port(), free_port());
+    let senders = [("TIPLINE_OUTBOX_SENDERS", "8")];
+    let a = Server::start(
+        &db,
+        p1,
+        &[
+            &SERVER_ENV[..],
+            &senders[..],
+            &[("TIPLINE_OUTBOX_TIMEOUT_MS", "10000")],
+        ]
+        .concat(),
+    );
+    let b = Server::start(
+        &db,
+        p2,
+        &[
+            &SERVER_ENV[..],
+            &senders[..],
+            &[("TIPLINE_OUTBOX_TIMEOUT_MS", "10000")],
+        ]
+        .concat(),
+    );
+    const TICKETS: usize = 30;
+    let tickets: Vec<serde_json::Value> =
+        (0..TICKETS).map(|i| ticket(&format!("SLOW-{i}"))).collect();
+    let r = relay_post(
+        &a.base,
+        Some(&key),
+        "/api/v1/relay/tips:batch",
+        &serde_json::json!({ "tickets": tickets }),
+    );
+    assert_eq!(r.json()["created"], TICKETS, "{}", r.body);
+    let steps = [
+        (TipStatus::Dispatched, "一"),
+        (TipStatus::Verifying, "二"),
+        (TipStatus::Enforcing, "三"),
+        (TipStatus::Closed, "四"),
+    ];
+    for (status, note) in steps {
+        for i in 0..TICKETS {
+            change_status(&db, &format!("SLOW-{i}"), status, note);
+        }
+    }
+    let total = TICKETS * steps.len();
+    receiver.wait_for(Duration::from_secs(240), "every call-back", |d| {
+        d.len() >= total
+    });
+    std::thread::sleep(Duration::from_secs(4));
+    let got = receiver.deliveries();
+    let mut seen = std::collections::HashSet::new();
+    let mut per_ticket: HashMap<String, Vec<String>> = HashMap::new();
+    for d in &got {
+        assert!(
+            seen.insert(d.header("X-Tipline-Delivery").unwrap().to_string()),
+            "twice: {:?}",
+            d.headers
+        );
+        let body: serde_json::Value = serde_json::from_str(&d.body).unwrap();
+        assert_eq!(d.header("X-Tipline-Event"), body["event"].as_str());
+        per_ticket
+            .entry(body["ticket_id"].as_str().unwrap().to_string())
+            .or_default()
+            .push(body["note"].as_str().unwrap_or("").to_string());
+    }
+    assert_eq!(got.len(), total);
+    for (t, notes) in &per_ticket {
+        assert_eq!(notes, &["一", "二", "三", "四"], "ticket {t} out of order");
+    }
+    drop(a);
+    drop(b);
+
+    // SIGTERM with call-backs pending to the slow relay: out within the timeout.
+    let c = Server::start(
+        &db,
+        free_port(),
+        &[
+            &SERVER_ENV[..],
+            &[
+                ("TIPLINE_SHUTDOWN_TIMEOUT", "5"),
+                ("TIPLINE_OUTBOX_TIMEOUT_MS", "10000"),
+            ],
+        ]
+        .concat(),
+    );
+    for i in 0..TICKETS {
+        change_status(&db, &format!("SLOW-{i}"), TipStatus::Closed, "五");
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = c.pid() as i32;
+    let started = std::time::Instant::now();
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    let mut c = c;
+    let waited = loop {
+        if let Ok(Some(_)) = c.child.try_wait() {
+            break started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "still running 30 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    println!("SIGTERM to exit with call-backs pending: {waited:?}");
+    assert!(
+        waited <= Duration::from_secs(6),
+        "{waited:?} past the 5 s shutdown timeout"
+    );
 }
 
 /// A call-back CA file that cannot be used stops `serve` before it listens,

@@ -33,15 +33,21 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start(refuse: usize) -> Receiver {
-        Receiver::listen(refuse, None)
+        Receiver::listen(refuse, None, Duration::ZERO)
     }
 
     /// The same receiver over HTTPS with this certificate and key.
     pub fn start_tls(refuse: usize, tls: Arc<rustls::ServerConfig>) -> Receiver {
-        Receiver::listen(refuse, Some(tls))
+        Receiver::listen(refuse, Some(tls), Duration::ZERO)
     }
 
-    fn listen(refuse: usize, tls: Option<Arc<rustls::ServerConfig>>) -> Receiver {
+    /// A relay that takes `delay` to answer each call-back (recorded when
+    /// it arrives).
+    pub fn start_slow(delay: Duration) -> Receiver {
+        Receiver::listen(0, None, delay)
+    }
+
+    fn listen(refuse: usize, tls: Option<Arc<rustls::ServerConfig>>, delay: Duration) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let url = format!("{scheme}://{}/callback", listener.local_addr().unwrap());
@@ -54,10 +60,10 @@ impl Receiver {
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
                     match tls {
-                        None => answer(stream, &seen, refuse),
+                        None => answer(stream, &seen, refuse, delay),
                         Some(cfg) => {
                             let conn = rustls::ServerConnection::new(cfg).unwrap();
-                            answer(rustls::StreamOwned::new(conn, stream), &seen, refuse)
+                            answer(rustls::StreamOwned::new(conn, stream), &seen, refuse, delay)
                         }
                     }
                 });
@@ -95,7 +101,7 @@ impl Receiver {
 }
 
 /// Read one request, record it, answer 503 to the first `refuse`, then 200.
-fn answer<S: Read + Write>(stream: S, seen: &Mutex<Vec<Delivery>>, refuse: usize) {
+fn answer<S: Read + Write>(stream: S, seen: &Mutex<Vec<Delivery>>, refuse: usize, delay: Duration) {
     let mut reader = BufReader::new(stream);
     let mut headers = Vec::new();
     let mut line = String::new();
@@ -134,6 +140,7 @@ fn answer<S: Read + Write>(stream: S, seen: &Mutex<Vec<Delivery>>, refuse: usize
         });
         answered
     };
+    std::thread::sleep(delay);
     let reason = if answered == 200 {
         "OK"
     } else {
