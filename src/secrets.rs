@@ -110,6 +110,13 @@ impl Secrets {
         }
     }
 
+    /// A fingerprint of the master secret (a keyed hash of a fixed label
+    /// under a key derived from it), so processes can tell whether they
+    /// share it without the secret ever leaving them.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(self.keyed_hash(b"deployment fingerprint", b"tipline v1"))
+    }
+
     /// HMAC-SHA256 of the receipt's digits: what the database stores.
     pub fn receipt_hash(&self, receipt: &Receipt) -> Vec<u8> {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.receipt_key).expect("32-byte key");

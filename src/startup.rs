@@ -56,6 +56,7 @@ pub fn prepare(
     }
     seed(&db, &pack)?;
     let secrets = Arc::new(secrets(secret_args)?);
+    crate::services::ops::check_secret(&db, &secrets)?;
     let registry = Arc::new(LiveIndex::load(&db, pack.match_config())?);
     tracing::info!(enterprises = registry.len(), "enterprise index built");
     let router = Arc::new(Router::new(&pack));

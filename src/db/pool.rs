@@ -338,6 +338,16 @@ impl Db {
             .map_err(|e| DbError::Migration(e.to_string()))
     }
 
+    /// Whether the database takes a write now: one small committed update
+    /// (a read-only database, a full disk or a lost writer fails it).
+    pub fn takes_writes(&self) -> Result<(), DbError> {
+        self.write_tx(|conn| {
+            let now = crate::clock::now();
+            super::settings::put(conn, "readyz_probe", &now.to_string(), now)?;
+            Ok(())
+        })
+    }
+
     /// Run `f` in a write transaction while holding the startup lock, so
     /// only one process loads the pack at a time.
     pub fn with_startup_lock<T>(

@@ -107,6 +107,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency (key_hash) {
+        key_hash -> Binary,
+        request_hash -> Binary,
+        answer_sealed -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Binary,
         attempts -> Integer,

@@ -1,8 +1,8 @@
 //! The kinds of evidence file the service accepts, named by what their bytes
 //! are, never by the name or type the browser declared.
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     Jpeg,

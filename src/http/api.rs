@@ -1,21 +1,31 @@
 //! The public JSON API: intake, lookup and reporter messages.
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::body;
 use super::errors::ApiError;
 use crate::domain::errors::FieldErrors;
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::TipInput;
-use crate::domain::tip_status::{TipSource, TipStatus};
+use crate::domain::tip_status::TipSource;
 use crate::services::{intake, lookup};
 use crate::state::AppState;
 
-#[derive(Serialize)]
-struct Created {
-    receipt: String,
-    status: TipStatus,
-    received_at: chrono::NaiveDateTime,
+/// The request's `Idempotency-Key`, if it sent one, over these bytes.
+pub fn idempotency(
+    state: &AppState,
+    req: &HttpRequest,
+    request: &[u8],
+) -> Result<Option<crate::services::idempotency::Once>, ApiError> {
+    let Some(v) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().unwrap_or("\u{0}");
+    Ok(Some(crate::services::idempotency::Once::new(
+        &state.secrets,
+        key,
+        request,
+    )?))
 }
 
 pub async fn create_tip(
@@ -31,6 +41,7 @@ pub async fn create_tip(
         return Err(ApiError::unsupported_media_type());
     }
     let bytes = body::read_limited(&req, payload, body::BODY_LIMIT).await?;
+    let once = idempotency(&state, &req, &bytes)?;
     let (fields, tokens) = super::uploads::take_tokens(&bytes)?;
     let input: TipInput = body::parse_json(&fields)?;
     let draft = intake::check(&state, input)?;
@@ -38,14 +49,10 @@ pub async fn create_tip(
         stored: Vec::new(),
         tokens,
     };
-    let accepted = intake::submit_with(&state, draft, TipSource::Api, evidence).await?;
+    let answer = intake::submit_with(&state, draft, TipSource::Api, evidence, once).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
-        .json(Created {
-            receipt: accepted.receipt.grouped(),
-            status: accepted.status,
-            received_at: accepted.received_at,
-        }))
+        .json(answer))
 }
 
 #[derive(Deserialize)]

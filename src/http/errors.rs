@@ -168,6 +168,23 @@ impl ApiError {
         )
     }
 
+    /// The same Idempotency-Key with another request.
+    pub fn key_reused() -> ApiError {
+        let mut f = FieldErrors::default();
+        f.add(
+            "Idempotency-Key",
+            "该幂等键已用于另一个请求",
+            "this key was used for a different request",
+        );
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_reused",
+            "该幂等键已用于内容不同的请求：新请求请使用新的键",
+            "This Idempotency-Key was used for a different request; use a new key for a new request",
+        )
+        .with_fields(f)
+    }
+
     /// Too many uploads are being processed: the client retries shortly.
     pub fn busy() -> ApiError {
         ApiError {
@@ -277,6 +294,9 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Refused(r) => ApiError::file_refused(&r),
             ServiceError::Busy => ApiError::busy(),
+            ServiceError::KeyReused => ApiError::key_reused(),
+            // Replayed before it reaches here; if not, the client retries.
+            ServiceError::AnsweredElsewhere => ApiError::busy(),
             ServiceError::Storage(e) => {
                 tracing::error!(error = %e, "evidence storage error");
                 ApiError::unavailable()

@@ -9,25 +9,24 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// Ready when the database answers and every migration is applied.
+/// Ready when the database answers, every migration is applied and the
+/// database takes a write (a read-only database, a full disk: 503). Also
+/// says which registry import this process matches against. `/healthz`
+/// stays a liveness check that touches nothing.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let db = state.db.clone();
-    let ready = actix_web::rt::task::spawn_blocking(move || db.is_ready()).await;
-    match ready {
-        Ok(Ok(true)) => HttpResponse::Ok().json(serde_json::json!({
+    match crate::services::ops::readiness(&state.db).await {
+        Ok(crate::services::ops::Readiness::Ready) => HttpResponse::Ok().json(serde_json::json!({
             "status": "ready",
-            // Which registry import this process matches against.
             "registry_version": state.registry.version(),
             "enterprises": state.registry.len(),
         })),
-        Ok(Ok(false)) => HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"status": "migrations pending"})),
-        Ok(Err(e)) => {
+        Ok(not_ready) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": not_ready.as_str()})),
+        Err(e) => {
             tracing::warn!(error = %e, "not ready");
             HttpResponse::ServiceUnavailable()
                 .json(serde_json::json!({"status": "database unreachable"}))
         }
-        Err(_) => HttpResponse::ServiceUnavailable().finish(),
     }
 }
 

@@ -41,6 +41,9 @@ pub struct FormPage {
     pub max_files: usize,
     pub max_file_mb: u64,
     pub max_tip_mb: u64,
+    /// A fresh idempotency key per form shown: pressing the button twice,
+    /// or sending again after a lost answer, files the tip once.
+    pub form_key: String,
 }
 
 impl FormPage {
@@ -83,6 +86,7 @@ impl FormPage {
             max_files: 5,
             max_file_mb: 20,
             max_tip_mb: 50,
+            form_key: crate::auth::session::random_token(),
         }
     }
 }

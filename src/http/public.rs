@@ -121,6 +121,39 @@ pub async fn submit(
             Err(e) => return error_page(e.status),
         }
     };
+    // What the files were, for the form's idempotency key.
+    let files_digest: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| <sha2::Sha256 as sha2::Digest>::digest(f).to_vec())
+        .collect();
+    // The form's hidden key: a second press of the button, or a reload of
+    // the answer, shows the same receipt instead of filing the tip twice —
+    // before the proof of work, which the second press repeats.
+    let once = match field(&pairs, "form_key").filter(|k| !k.is_empty()) {
+        Some(key) => {
+            let mut fields: Vec<&(String, String)> = pairs
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "pow_challenge" | "pow_nonce" | "form_key"))
+                .collect();
+            fields.sort();
+            let mut request = serde_json::to_vec(&fields).expect("pairs serialise");
+            for f in &files_digest {
+                request.extend_from_slice(f);
+            }
+            match crate::services::idempotency::Once::new(&state.secrets, &key, &request) {
+                Ok(o) => Some(o),
+                Err(e) => return error_page(ApiError::from(e).status),
+            }
+        }
+        None => None,
+    };
+    if let Some(o) = &once {
+        match intake::answered_before(&state, o).await {
+            Ok(Some(answer)) => return receipt_page(answer),
+            Ok(None) => {}
+            Err(e) => return error_page(ApiError::from(e).status),
+        }
+    }
     // Without a solved proof (JavaScript off, or a script) a lower limit applies.
     let challenge = field(&pairs, "pow_challenge").unwrap_or_default();
     let nonce = field(&pairs, "pow_nonce").unwrap_or_default();
@@ -181,16 +214,20 @@ pub async fn submit(
         stored,
         tokens: Vec::new(),
     };
-    match intake::submit_with(&state, draft, TipSource::Web, evidence).await {
-        Ok(accepted) => html(
-            StatusCode::OK,
-            &ReceiptPage {
-                receipt: accepted.receipt.grouped(),
-                received_at: minute(accepted.received_at),
-            },
-        ),
+    match intake::submit_with(&state, draft, TipSource::Web, evidence, once).await {
+        Ok(answer) => receipt_page(answer),
         Err(e) => error_page(ApiError::from(e).status),
     }
+}
+
+fn receipt_page(answer: intake::Receipted) -> HttpResponse {
+    html(
+        StatusCode::OK,
+        &ReceiptPage {
+            receipt: answer.receipt,
+            received_at: minute(answer.received_at),
+        },
+    )
 }
 
 pub async fn status_page() -> HttpResponse {

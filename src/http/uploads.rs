@@ -169,7 +169,8 @@ pub async fn upload(
         return Err(ApiError::rate_limited());
     }
     let (bytes, _room) = read_file(&req, payload, &state).await?;
-    let token = attachments::upload(&state, bytes).await?;
+    let once = super::api::idempotency(&state, &req, &bytes)?;
+    let token = attachments::upload(&state, bytes, once).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(token))

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::ServiceError;
+use super::idempotency::{self, Once};
 use crate::db::attachments::{self as rows, AttachmentRow, NewAttachment};
 use crate::db::{self, DbConnection, DbError, audit, cases, tips};
 use crate::domain::file_kind::{FileKind, UploadLimits};
@@ -208,7 +209,7 @@ pub fn claim_tokens(
 }
 
 /// A sealed upload waiting for its tip.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct UploadToken {
     pub token: String,
     pub kind: FileKind,
@@ -218,18 +219,41 @@ pub struct UploadToken {
 }
 
 /// The JSON flow's first step: clean, seal and keep one file under a token.
-pub async fn upload(state: &AppState, bytes: Vec<u8>) -> Result<UploadToken, ServiceError> {
+/// With `once` (an Idempotency-Key), the same upload sent again gets the
+/// first token back and stores nothing new.
+pub async fn upload(
+    state: &AppState,
+    bytes: Vec<u8>,
+    once: Option<Once>,
+) -> Result<UploadToken, ServiceError> {
+    let first = |once: Option<Once>| async move {
+        let Some(o) = once else { return Ok(None) };
+        let secrets = state.secrets.clone();
+        state
+            .db
+            .read(move |conn| idempotency::replay(conn, &secrets, &o, db::now()))
+            .await
+    };
+    if let Some(answer) = first(once.clone()).await? {
+        return Ok(answer);
+    }
     let cleaned = clean_all(state, (0, 0), vec![bytes]).await?;
     let stored = seal_all(state, cleaned).await?;
     let file = stored[0].clone();
-    let token = crate::evidence::store::random_name();
-    let hash = token_hash(&token);
+    let answer = UploadToken {
+        token: crate::evidence::store::random_name(),
+        kind: file.kind,
+        size: file.size,
+        removed: file.removed.clone(),
+    };
+    let hash = token_hash(&answer.token);
     let row = file.clone();
     let at = db::now();
+    let (secrets, remembered, once2) = (state.secrets.clone(), answer.clone(), once.clone());
     let result = state
         .db
-        .write(move |conn| -> Result<i64, ServiceError> {
-            Ok(rows::insert(
+        .write(move |conn| -> Result<(), ServiceError> {
+            rows::insert(
                 conn,
                 &NewAttachment {
                     tip_id: None,
@@ -241,19 +265,26 @@ pub async fn upload(state: &AppState, bytes: Vec<u8>) -> Result<UploadToken, Ser
                     removed: &row.removed,
                     created_at: at,
                 },
-            )?)
+            )?;
+            if let Some(o) = &once2 {
+                idempotency::remember(conn, &secrets, o, &remembered, at)?;
+            }
+            Ok(())
         })
         .await;
-    if let Err(e) = result {
-        discard(state, stored).await;
-        return Err(e);
+    match result {
+        Ok(()) => Ok(answer),
+        Err(e) => {
+            discard(state, stored).await;
+            match e {
+                // Another request with the key committed first: its answer.
+                ServiceError::AnsweredElsewhere => {
+                    first(once).await?.ok_or(ServiceError::AnsweredElsewhere)
+                }
+                e => Err(e),
+            }
+        }
     }
-    Ok(UploadToken {
-        token,
-        kind: file.kind,
-        size: file.size,
-        removed: file.removed,
-    })
 }
 
 /// The reporter adds uploads to their tip later, with the receipt.

@@ -1,6 +1,6 @@
 //! The daily jobs: due dates and overdue notices (督办, `supervision`), then
 //! joint-punishment proposals and expiries (`punishment`), then forgetting
-//! day-old login attempts. `serve` runs
+//! day-old login attempts and idempotent answers. `serve` runs
 //! them itself, at start and then every hour (`TIPLINE_JOBS_EVERY_MIN`), so
 //! a deployment needs no cron; `tipline jobs overdue` runs them once, on a
 //! clock it is given. Both are idempotent within a day, and each takes a
@@ -26,6 +26,9 @@ pub struct DailyReport {
     pub punishment: PunishmentJob,
     /// Login attempts older than a day, forgotten (services/accounts.rs).
     pub login_attempts_forgotten: usize,
+    /// First answers of idempotent requests past their 24 hours
+    /// (services/idempotency.rs).
+    pub idempotent_answers_forgotten: usize,
 }
 
 /// Both jobs as of `now`, each in its own transaction.
@@ -44,10 +47,13 @@ pub fn run(db: &Db, pack: &Pack, now: NaiveDateTime) -> Result<DailyReport, DbEr
             now - chrono::Duration::days(1),
         )?)
     })?;
+    let idempotent_answers_forgotten =
+        db.write_tx(|conn| crate::services::idempotency::forget_expired(conn, now))?;
     Ok(DailyReport {
         overdue,
         punishment,
         login_attempts_forgotten,
+        idempotent_answers_forgotten,
     })
 }
 

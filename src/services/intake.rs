@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::attachments::{self, StoredFile};
+use super::idempotency::{self, Once};
 use super::{ServiceError, flood};
 use crate::db::{self, DbConnection, cases, tips};
 use crate::domain::place;
@@ -19,15 +20,6 @@ pub(crate) const LOCK_ENTERPRISE: i32 = 1;
 const LOCK_PLACE: i32 = 2;
 /// How alike two addresses must be for tips without an enterprise to share a case.
 const PLACE_SIMILARITY: f64 = 0.75;
-
-/// What the reporter gets back, once.
-pub struct Accepted {
-    pub receipt: Receipt,
-    pub status: TipStatus,
-    pub received_at: NaiveDateTime,
-    pub tip_id: i64,
-    pub case_id: i64,
-}
 
 /// Check a tip against the pack (pure, no I/O).
 pub fn check(state: &AppState, input: TipInput) -> Result<TipDraft, ServiceError> {
@@ -45,60 +37,100 @@ pub struct Evidence {
     pub tokens: Vec<String>,
 }
 
-pub async fn submit(
-    state: &AppState,
-    draft: TipDraft,
-    source: TipSource,
-) -> Result<Accepted, ServiceError> {
-    submit_with(state, draft, source, Evidence::default()).await
+/// What a reporter is told once a tip is committed, and told again when
+/// they send the same request with the same idempotency key.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Receipted {
+    /// The receipt in groups of five digits.
+    pub receipt: String,
+    pub status: TipStatus,
+    pub received_at: NaiveDateTime,
 }
 
 /// Commit a tip with its evidence; sealed files whose rows do not commit are
-/// removed again.
+/// removed again. With `once` (an Idempotency-Key), a request already
+/// answered gets that answer again and commits nothing new.
 pub async fn submit_with(
     state: &AppState,
     draft: TipDraft,
     source: TipSource,
     evidence: Evidence,
-) -> Result<Accepted, ServiceError> {
+    once: Option<Once>,
+) -> Result<Receipted, ServiceError> {
     let stored = evidence.stored.clone();
-    let result = commit_with_evidence(state, draft, source, evidence).await;
-    if result.is_err() {
+    let result = commit_with_evidence(state, draft, source, evidence, once).await;
+    if !matches!(result, Ok((_, true))) {
+        // Not committed here: an error, or a replayed first answer.
         attachments::discard(state, stored).await;
     }
-    result
+    result.map(|(r, _)| r)
 }
 
+/// The first answer to this request, when it was made before.
+pub async fn answered_before(
+    state: &AppState,
+    once: &Once,
+) -> Result<Option<Receipted>, ServiceError> {
+    let (secrets, once) = (state.secrets.clone(), once.clone());
+    state
+        .db
+        .read(move |conn| idempotency::replay(conn, &secrets, &once, db::now()))
+        .await
+}
+
+/// The answer, and whether this call committed the tip.
 async fn commit_with_evidence(
     state: &AppState,
     draft: TipDraft,
     source: TipSource,
     evidence: Evidence,
-) -> Result<Accepted, ServiceError> {
+    once: Option<Once>,
+) -> Result<(Receipted, bool), ServiceError> {
     let st = state.clone();
     let limits = state.upload_limits;
-    // Route and match before taking the writer: on SQLite there is one.
-    let accepted = state
+    let answered = state
         .db
         .blocking(move |db| {
+            let secrets = &st.secrets;
+            let first = |db: &crate::db::Db| -> Result<Option<Receipted>, ServiceError> {
+                match &once {
+                    Some(o) => idempotency::replay(&mut *db.read_conn()?, secrets, o, db::now()),
+                    None => Ok(None),
+                }
+            };
+            if let Some(answer) = first(db)? {
+                return Ok((answer, false));
+            }
+            // Route and match before taking the writer: on SQLite there is one.
             let prepared = prepare(&st, draft, source);
-            let (tip_id, case_id) = db.write_tx(|conn| {
+            let answer = Receipted {
+                receipt: prepared.receipt.grouped(),
+                status: TipStatus::Received,
+                received_at: prepared.received_at,
+            };
+            let committed = db.write_tx(|conn| {
                 let ids = insert_tip(conn, &prepared)?;
                 attachments::insert_for_tip(conn, ids.0, &evidence.stored, prepared.received_at)?;
                 attachments::claim_tokens(conn, &limits, ids.0, &evidence.tokens)?;
-                Ok::<_, ServiceError>(ids)
-            })?;
-            Ok::<_, ServiceError>(Accepted {
-                receipt: prepared.receipt,
-                status: TipStatus::Received,
-                received_at: prepared.received_at,
-                tip_id,
-                case_id,
-            })
+                if let Some(o) = &once {
+                    idempotency::remember(conn, secrets, o, &answer, db::now())?;
+                }
+                Ok::<_, ServiceError>(())
+            });
+            match committed {
+                Ok(()) => Ok((answer, true)),
+                // Another request with the key committed first: its answer.
+                Err(ServiceError::AnsweredElsewhere) => first(db)?
+                    .map(|a| (a, false))
+                    .ok_or(ServiceError::AnsweredElsewhere),
+                Err(e) => Err(e),
+            }
         })
         .await?;
-    count_received(state, source);
-    Ok(accepted)
+    if answered.1 {
+        count_received(state, source);
+    }
+    Ok(answered)
 }
 
 /// Count a committed tip.

@@ -8,12 +8,14 @@ pub mod cases;
 pub mod daily;
 pub mod flood;
 pub mod holds;
+pub mod idempotency;
 pub mod intake;
 pub mod limiter;
 pub mod list_cache;
 pub mod lists;
 pub mod live_index;
 pub mod lookup;
+pub mod ops;
 pub mod outbox;
 pub mod punishment;
 pub mod registry;
@@ -40,6 +42,13 @@ pub enum ServiceError {
     /// An evidence file refused before anything was stored (413/415).
     #[error("file refused: {0}")]
     Refused(crate::domain::file_kind::FileRefusal),
+    /// An Idempotency-Key sent again with a different request (409).
+    #[error("idempotency key reused")]
+    KeyReused,
+    /// Another request with the same Idempotency-Key committed first: the
+    /// caller replays its answer.
+    #[error("answered by another request")]
+    AnsweredElsewhere,
     /// Too many uploads at once: try again shortly (503 with Retry-After).
     #[error("busy")]
     Busy,

@@ -17,6 +17,7 @@ mod labelled_sets;
 mod logins;
 mod matching_variants;
 mod openapi;
+mod operations;
 mod outcome_pages;
 mod outcomes;
 mod packs;
