@@ -13,7 +13,7 @@ use crate::jurisdiction::{self, Pack};
 use crate::metrics::Metrics;
 use crate::routing::Router;
 use crate::secrets::Secrets;
-use crate::services::limiter::RateLimiter;
+use crate::services::limiter::{ClientLimiter, SharedCounts};
 use crate::services::live_index::LiveIndex;
 use crate::state::AppState;
 
@@ -84,6 +84,8 @@ pub fn prepare(
         .with_context(|| format!("evidence directory {}", files_dir.display()))?;
     warn_if_loose(db_args, secret_args, &files_dir);
     let minute = Duration::from_secs(60);
+    // Per-client windows and spent proofs: shared through PostgreSQL.
+    let shared = SharedCounts::for_db(&db, secrets.clone());
     Ok(AppState {
         db,
         router,
@@ -92,17 +94,29 @@ pub fn prepare(
         vault: Vault::new(Arc::new(store), secrets.clone()),
         gate: Arc::new(serve.intake.gate()),
         secrets: secrets.clone(),
-        lookup_limiter: Arc::new(RateLimiter::new(
+        lookup_limiter: Arc::new(ClientLimiter::new(
+            "lookup",
             serve.lookup_limit,
-            Duration::from_secs(60),
+            minute,
+            shared.clone(),
         )),
         metrics: Arc::new(Metrics::new()),
         list_cache: Arc::default(),
         edge: Arc::new(serve.edge().map_err(anyhow::Error::msg)?),
         relay_limits: Arc::default(),
-        intake_limiter: Arc::new(RateLimiter::new(serve.intake.intake_limit, minute)),
-        nojs_limiter: Arc::new(RateLimiter::new(serve.intake.intake_limit_nojs, minute)),
-        pow: Arc::new(Pow::new(serve.intake.pow_bits, secrets.pow_key())),
+        intake_limiter: Arc::new(ClientLimiter::new(
+            "intake",
+            serve.intake.intake_limit,
+            minute,
+            shared.clone(),
+        )),
+        nojs_limiter: Arc::new(ClientLimiter::new(
+            "intake_nojs",
+            serve.intake.intake_limit_nojs,
+            minute,
+            shared.clone(),
+        )),
+        pow: Arc::new(Pow::new(serve.intake.pow_bits, secrets.pow_key(), shared)),
         upload_limits: serve.intake.upload_limits(),
         body_pace: serve.body_pace(),
         session_lifetime: chrono::Duration::hours(i64::from(serve.session_hours.max(1))),

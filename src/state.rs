@@ -10,7 +10,7 @@ use crate::jurisdiction::Pack;
 use crate::metrics::Metrics;
 use crate::routing::Router;
 use crate::secrets::Secrets;
-use crate::services::limiter::RateLimiter;
+use crate::services::limiter::ClientLimiter;
 use crate::services::live_index::LiveIndex;
 
 #[derive(Clone)]
@@ -22,16 +22,16 @@ pub struct AppState {
     /// The enterprise registry's match index, kept current (live_index.rs).
     pub registry: Arc<LiveIndex>,
     pub secrets: Arc<Secrets>,
-    pub lookup_limiter: Arc<RateLimiter>,
+    pub lookup_limiter: Arc<ClientLimiter>,
     pub metrics: Arc<Metrics>,
     /// The proxies in front and TLS: the client address and scheme come from here.
     pub edge: Arc<crate::http::client::Edge>,
     /// One rate limit per relay (issue 5).
     pub relay_limits: Arc<crate::services::relay::limits::RelayLimits>,
     /// Tips and uploads per client (`TIPLINE_INTAKE_LIMIT`).
-    pub intake_limiter: Arc<RateLimiter>,
+    pub intake_limiter: Arc<ClientLimiter>,
     /// Form posts without a solved proof-of-work (`TIPLINE_INTAKE_LIMIT_NOJS`).
-    pub nojs_limiter: Arc<RateLimiter>,
+    pub nojs_limiter: Arc<ClientLimiter>,
     pub pow: Arc<Pow>,
     pub vault: Vault,
     /// Decoder slots, decoding budgets and the upload memory pool.

@@ -18,6 +18,7 @@ pub mod relays;
 pub mod safeguards;
 pub mod schema;
 pub mod settings;
+pub mod shared_limits;
 pub mod tips;
 pub mod totp;
 pub mod users;

@@ -33,7 +33,7 @@ pub async fn create_tip(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if !super::uploads::intake_allowed(&state, &req) {
+    if !super::uploads::intake_allowed(&state, &req).await {
         return Err(ApiError::rate_limited());
     }
     if !matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "application/json" || m.suffix().is_some_and(|s| s == "json"))
@@ -68,8 +68,12 @@ struct MessageRequest {
     body: String,
 }
 
-fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    if state.lookup_limiter.allow(&state.edge.client_address(req)) {
+async fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    if state
+        .lookup_limiter
+        .allow(&state.edge.client_address(req))
+        .await
+    {
         Ok(())
     } else {
         Err(ApiError::rate_limited())
@@ -89,7 +93,7 @@ pub async fn lookup_tip(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req)?;
+    limit(&state, &req).await?;
     let body: LookupRequest = body::json(&req, payload).await?;
     let receipt = parse_receipt(&body.receipt)?;
     let progress = lookup::progress(&state, receipt).await?;
@@ -103,7 +107,7 @@ pub async fn add_message(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req)?;
+    limit(&state, &req).await?;
     let body: MessageRequest = body::json(&req, payload).await?;
     let receipt = parse_receipt(&body.receipt)?;
     let text = lookup::check_message(&body.body).map_err(ApiError::invalid)?;

@@ -7,12 +7,14 @@
 //! The challenge is signed with a key derived from the master secret, so any
 //! process of a deployment accepts it; spent challenges are remembered in
 //! memory for their lifetime, so one proof buys one post per process.
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+
+use crate::services::limiter::{SharedCounts, SpentProofs};
 
 /// How long a rendered form's challenge stays valid.
 pub const LIFETIME: Duration = Duration::from_secs(60 * 60);
@@ -20,7 +22,7 @@ pub const LIFETIME: Duration = Duration::from_secs(60 * 60);
 pub struct Pow {
     bits: u8,
     key: [u8; 32],
-    spent: Mutex<HashMap<String, Instant>>,
+    spent: SpentProofs,
 }
 
 /// What the form posts back.
@@ -57,11 +59,13 @@ pub fn solves(challenge: &str, nonce: &str, bits: u8) -> bool {
 }
 
 impl Pow {
-    pub fn new(bits: u8, key: [u8; 32]) -> Pow {
+    /// `shared`: the deployment's spent proofs (PostgreSQL), so a proof
+    /// is accepted once by all processes together.
+    pub fn new(bits: u8, key: [u8; 32], shared: Option<Arc<SharedCounts>>) -> Pow {
         Pow {
             bits: bits.min(30),
             key,
-            spent: Mutex::new(HashMap::new()),
+            spent: SpentProofs::new(LIFETIME, shared),
         }
     }
 
@@ -85,29 +89,33 @@ impl Pow {
     }
 
     /// True when the proof is ours, fresh, solved and not used before.
-    pub fn verify(&self, proof: &Proof<'_>) -> bool {
+    /// A fresh challenge of ours, solved, and not used before.
+    pub async fn verify(&self, proof: &Proof<'_>) -> bool {
+        match self.solved(proof) {
+            Some(body) => self.spent.spend(body).await,
+            None => false,
+        }
+    }
+
+    /// The challenge's body when it is ours, unexpired and solved.
+    fn solved<'a>(&self, proof: &Proof<'a>) -> Option<&'a str> {
         let mut parts = proof.challenge.rsplitn(2, '.');
         let (Some(mac), Some(body)) = (parts.next(), parts.next()) else {
-            return false;
+            return None;
         };
         let expected = self.mac(body);
         // Constant-time enough: compare digests of both.
         if Sha256::digest(mac.as_bytes()) != Sha256::digest(expected.as_bytes()) {
-            return false;
+            return None;
         }
-        let Some(issued) = body.split('.').next().and_then(|t| t.parse::<u64>().ok()) else {
-            return false;
-        };
+        let issued = body.split('.').next().and_then(|t| t.parse::<u64>().ok())?;
         if now_secs().saturating_sub(issued) > LIFETIME.as_secs() {
-            return false;
+            return None;
         }
         if proof.nonce.len() > 20 || !solves(proof.challenge, proof.nonce, self.bits) {
-            return false;
+            return None;
         }
-        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        spent.retain(|_, at| now.duration_since(*at) < LIFETIME);
-        spent.insert(body.to_string(), now).is_none()
+        Some(body)
     }
 }
 
@@ -122,30 +130,35 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn a_solved_challenge_is_accepted_once() {
-        let pow = Pow::new(8, [1; 32]);
+    #[actix_web::test]
+    async fn a_solved_challenge_is_accepted_once() {
+        let pow = Pow::new(8, [1; 32], None);
         let c = pow.challenge();
         let nonce = solve(&c, 8);
-        assert!(pow.verify(&Proof {
-            challenge: &c,
-            nonce: &nonce
-        }));
+        assert!(
+            pow.verify(&Proof {
+                challenge: &c,
+                nonce: &nonce
+            })
+            .await
+        );
         assert!(
             !pow.verify(&Proof {
                 challenge: &c,
                 nonce: &nonce
-            }),
+            })
+            .await,
             "replayed"
         );
-        let other = Pow::new(8, [2; 32]);
+        let other = Pow::new(8, [2; 32], None);
         let c2 = other.challenge();
         let n2 = solve(&c2, 8);
         assert!(
             !pow.verify(&Proof {
                 challenge: &c2,
                 nonce: &n2
-            }),
+            })
+            .await,
             "foreign key"
         );
         let c3 = pow.challenge();
@@ -153,13 +166,19 @@ mod tests {
             .map(|n| n.to_string())
             .find(|n| !solves(&c3, n, 8))
             .unwrap();
-        assert!(!pow.verify(&Proof {
-            challenge: &c3,
-            nonce: &wrong
-        }));
-        assert!(!pow.verify(&Proof {
-            challenge: "garbage",
-            nonce: "1"
-        }));
+        assert!(
+            !pow.verify(&Proof {
+                challenge: &c3,
+                nonce: &wrong
+            })
+            .await
+        );
+        assert!(
+            !pow.verify(&Proof {
+                challenge: "garbage",
+                nonce: "1"
+            })
+            .await
+        );
     }
 }

@@ -106,7 +106,7 @@ pub async fn submit(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    if !uploads::intake_allowed(&state, &req) {
+    if !uploads::intake_allowed(&state, &req).await {
         return error_page(StatusCode::TOO_MANY_REQUESTS);
     }
     // The room the files hold in the upload pool lasts until they are stored.
@@ -157,11 +157,19 @@ pub async fn submit(
     // Without a solved proof (JavaScript off, or a script) a lower limit applies.
     let challenge = field(&pairs, "pow_challenge").unwrap_or_default();
     let nonce = field(&pairs, "pow_nonce").unwrap_or_default();
-    let proved = state.pow.verify(&Proof {
-        challenge: &challenge,
-        nonce: &nonce,
-    });
-    if !proved && !state.nojs_limiter.allow(&state.edge.client_address(&req)) {
+    let proved = state
+        .pow
+        .verify(&Proof {
+            challenge: &challenge,
+            nonce: &nonce,
+        })
+        .await;
+    if !proved
+        && !state
+            .nojs_limiter
+            .allow(&state.edge.client_address(&req))
+            .await
+    {
         return error_page(StatusCode::TOO_MANY_REQUESTS);
     }
     let get = |name| field(&pairs, name).unwrap_or_default();
@@ -264,7 +272,11 @@ async fn show_progress(
             },
         )
     };
-    if !state.lookup_limiter.allow(&state.edge.client_address(req)) {
+    if !state
+        .lookup_limiter
+        .allow(&state.edge.client_address(req))
+        .await
+    {
         return page(
             StatusCode::TOO_MANY_REQUESTS,
             Some(LIMITED),

@@ -153,8 +153,11 @@ async fn read_file(
 }
 
 /// One request of the intake limit (tips and uploads share it).
-pub fn intake_allowed(state: &AppState, req: &HttpRequest) -> bool {
-    state.intake_limiter.allow(&state.edge.client_address(req))
+pub async fn intake_allowed(state: &AppState, req: &HttpRequest) -> bool {
+    state
+        .intake_limiter
+        .allow(&state.edge.client_address(req))
+        .await
 }
 
 /// `POST /api/v1/uploads`: the file is the body (any declared type; the
@@ -165,7 +168,7 @@ pub async fn upload(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if !intake_allowed(&state, &req) {
+    if !intake_allowed(&state, &req).await {
         return Err(ApiError::rate_limited());
     }
     let (bytes, _room) = read_file(&req, payload, &state).await?;
@@ -190,7 +193,11 @@ pub async fn add_to_tip(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.lookup_limiter.allow(&state.edge.client_address(&req)) {
+    if !state
+        .lookup_limiter
+        .allow(&state.edge.client_address(&req))
+        .await
+    {
         return Err(ApiError::rate_limited());
     }
     let body: AddFiles = body::json(&req, payload).await?;

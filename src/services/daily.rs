@@ -1,6 +1,6 @@
 //! The daily jobs: due dates and overdue notices (督办, `supervision`), then
 //! joint-punishment proposals and expiries (`punishment`), then forgetting
-//! day-old login attempts and idempotent answers. `serve` runs
+//! day-old login attempts, idempotent answers and rate windows. `serve` runs
 //! them itself, at start and then every hour (`TIPLINE_JOBS_EVERY_MIN`), so
 //! a deployment needs no cron; `tipline jobs overdue` runs them once, on a
 //! clock it is given. Both are idempotent within a day, and each takes a
@@ -29,6 +29,9 @@ pub struct DailyReport {
     /// First answers of idempotent requests past their 24 hours
     /// (services/idempotency.rs).
     pub idempotent_answers_forgotten: usize,
+    /// Shared rate windows and spent proofs past their hour (PostgreSQL;
+    /// services/limiter.rs).
+    pub rate_windows_forgotten: usize,
 }
 
 /// Both jobs as of `now`, each in its own transaction.
@@ -49,11 +52,13 @@ pub fn run(db: &Db, pack: &Pack, now: NaiveDateTime) -> Result<DailyReport, DbEr
     })?;
     let idempotent_answers_forgotten =
         db.write_tx(|conn| crate::services::idempotency::forget_expired(conn, now))?;
+    let rate_windows_forgotten = db.write_tx(crate::services::limiter::sweep_shared)?;
     Ok(DailyReport {
         overdue,
         punishment,
         login_attempts_forgotten,
         idempotent_answers_forgotten,
+        rate_windows_forgotten,
     })
 }
 

@@ -232,3 +232,136 @@ fn the_form_pressed_twice_files_one_tip() {
         "the second press stores nothing new"
     );
 }
+
+/// Lookups from one client alternating between two processes: on
+/// PostgreSQL the limit holds for the deployment (windows in the
+/// database); on SQLite, which serves one process, each process keeps its
+/// own. A proof of work spent on one process is refused by the other.
+#[test]
+fn a_clients_limit_holds_across_two_processes() {
+    let db = TestDb::new();
+    let env = [("TIPLINE_LOOKUP_LIMIT", "5"), ("RUST_LOG", "warn")];
+    let a = Server::start(&db, free_port(), &env);
+    let b = Server::start(&db, free_port(), &env);
+    let body = r#"{"receipt":"00000000000000000000"}"#;
+    let statuses: Vec<u16> = (0..14)
+        .map(|i| {
+            let port = if i % 2 == 0 { a.port } else { b.port };
+            let r = common::binary::post(
+                port,
+                None,
+                "/api/v1/tips/lookup",
+                "application/json",
+                body.as_bytes(),
+                "",
+            )
+            .unwrap();
+            r[9..12].parse().unwrap()
+        })
+        .collect();
+    let allowed = statuses.iter().filter(|s| **s != 429).count();
+    if db.is_postgres() {
+        assert_eq!(
+            allowed, 5,
+            "five in all across both processes: {statuses:?}"
+        );
+    } else {
+        assert_eq!(allowed, 10, "five per process on SQLite: {statuses:?}");
+    }
+}
+
+/// Evidence uploaded through one process is claimed by a tip sent through
+/// another: uploads and their tokens live where every process reaches them.
+#[test]
+fn an_upload_through_one_process_serves_a_tip_through_another() {
+    let db = TestDb::new();
+    let env = [("TIPLINE_INTAKE_LIMIT", "0"), ("RUST_LOG", "warn")];
+    let a = Server::start(&db, free_port(), &env);
+    let b = Server::start(&db, free_port(), &env);
+    let r = common::binary::post(
+        a.port,
+        None,
+        "/api/v1/uploads",
+        "image/jpeg",
+        &common::samples::jpeg(),
+        "",
+    )
+    .unwrap();
+    assert!(r.starts_with("HTTP/1.1 201"), "{r}");
+    let v: serde_json::Value = serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let mut tip = common::sample_tip();
+    tip["attachments"] = serde_json::json!([v["token"]]);
+    let r = common::binary::post(
+        b.port,
+        None,
+        "/api/v1/tips",
+        "application/json",
+        tip.to_string().as_bytes(),
+        "",
+    )
+    .unwrap();
+    assert!(r.starts_with("HTTP/1.1 201"), "{r}");
+    use diesel::prelude::*;
+    use tipline::db::schema::attachments;
+    let conn = tipline::db::Db::connect(&tipline::db::DbUrl::parse(&db.url), 1).unwrap();
+    let claimed: i64 = attachments::table
+        .filter(attachments::tip_id.is_not_null())
+        .count()
+        .get_result(&mut *conn.read_conn().unwrap())
+        .unwrap();
+    assert_eq!(claimed, 1);
+}
+
+/// A proof of work spent on one process counts as none on the other
+/// (PostgreSQL); on SQLite each process remembers its own.
+#[test]
+fn a_spent_proof_is_spent_for_every_process() {
+    let db = TestDb::new();
+    let env = [
+        ("TIPLINE_INTAKE_LIMIT_NOJS", "1"),
+        ("TIPLINE_POW_BITS", "8"),
+        ("RUST_LOG", "warn"),
+    ];
+    let a = Server::start(&db, free_port(), &env);
+    let b = Server::start(&db, free_port(), &env);
+    let page = common::binary::raw(
+        a.port,
+        None,
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let at = page
+        .find("name=\"pow_challenge\" value=\"")
+        .expect("a challenge")
+        + 28;
+    let challenge = page[at..].split('"').next().unwrap().to_string();
+    let nonce = (0u64..)
+        .map(|n| n.to_string())
+        .find(|n| tipline::http::pow::solves(&challenge, n, 8))
+        .unwrap();
+    let form = |port: u16, proof: bool| {
+        let mut fields = common::samples::form_fields();
+        if proof {
+            fields.push(("pow_challenge", &challenge));
+            fields.push(("pow_nonce", &nonce));
+        }
+        let (ct, body) = common::samples::multipart(&fields, &[]);
+        let r = common::binary::post(port, None, "/tips", &ct, &body, "").unwrap();
+        r[9..12].parse::<u16>().unwrap()
+    };
+    assert_eq!(form(a.port, true), 200, "a solved proof");
+    assert_eq!(
+        form(b.port, false),
+        200,
+        "the one post allowed without a proof"
+    );
+    let replayed = form(b.port, true);
+    if db.is_postgres() {
+        assert_eq!(replayed, 429, "the proof was spent on the other process");
+    } else {
+        assert_eq!(
+            replayed, 200,
+            "SQLite: each process remembers its own proofs"
+        );
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE spent_proofs;
+DROP TABLE rate_windows;
