@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod enterprises;
+mod group_commit;
 pub mod idempotency;
 pub mod measures;
 pub mod outbox;

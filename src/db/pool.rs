@@ -94,6 +94,9 @@ pub enum DbError {
     Migration(String),
     #[error("the blocking thread pool is gone")]
     Canceled,
+    /// A grouped transaction (db/group_commit.rs) did not commit.
+    #[error("the grouped transaction failed: {0}")]
+    CommitFailed(String),
 }
 
 pub struct Manager(DbUrl);
@@ -166,6 +169,10 @@ pub struct Db {
     url: DbUrl,
     write: Pool,
     read: Pool,
+    group: std::sync::Arc<super::group_commit::GroupCommit>,
+    /// `TIPLINE_GROUP_COMMIT=off` commits each grouped write alone (to
+    /// compare; see benches/intake-load.sh).
+    grouping: bool,
 }
 
 impl Db {
@@ -206,6 +213,13 @@ impl Db {
             url: url.clone(),
             write,
             read,
+            group: Default::default(),
+            grouping: !matches!(
+                std::env::var("TIPLINE_GROUP_COMMIT")
+                    .as_deref()
+                    .map(str::trim),
+                Ok("off" | "0" | "false" | "no")
+            ),
         })
     }
 
@@ -251,6 +265,30 @@ impl Db {
                 }
             }
         }
+    }
+
+    /// Like [`Db::write_tx`] for a short write that many requests make at
+    /// once (a citizen's tip): on SQLite, writes that wait for the single
+    /// writer are committed together, each in its own savepoint, and each
+    /// caller gets its result after the shared COMMIT (db/group_commit.rs).
+    /// On PostgreSQL, one transaction per call. Blocking.
+    pub fn write_grouped<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        if self.backend() == Backend::Postgres || !self.grouping {
+            return self.write_tx(f);
+        }
+        self.group.submit(f, |body| {
+            self.write_tx(|conn| -> Result<(), DbError> {
+                body(conn);
+                Ok(())
+            })
+        })
     }
 
     /// [`Db::write_tx`] on a blocking thread.

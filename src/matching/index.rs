@@ -148,6 +148,26 @@ pub struct EnterpriseIndex {
     pub(crate) addresses: super::address::AddressIndex,
 }
 
+/// A record's names and address, normalised (see `EnterpriseIndex::analyse`).
+struct Analysed {
+    names: Vec<AnalysedName>,
+    place: Place,
+    code: String,
+    address: Option<String>,
+    tokens: Vec<String>,
+    industry: u8,
+}
+
+struct AnalysedName {
+    gram_keys: Vec<u64>,
+    key_hash: u64,
+    full_hash: u64,
+    brand_hash: u64,
+    branch_hash: u64,
+    place: Place,
+    which: u16,
+}
+
 impl EnterpriseIndex {
     pub fn new(config: MatchConfig) -> EnterpriseIndex {
         let mut typo_vocab: Vec<[char; 2]> = config
@@ -180,17 +200,43 @@ impl EnterpriseIndex {
         }
     }
 
-    /// Builds the index from the whole registry.
+    /// Builds the index from the whole registry. Normalising names and
+    /// addresses is most of the work and needs only `&self`, so it runs on
+    /// every core, a chunk at a time; linking into the postings follows on
+    /// one thread, in registry order, so the result equals `upsert` one by one.
     pub fn build(config: MatchConfig, records: impl IntoIterator<Item = EnterpriseRecord>) -> Self {
+        const CHUNK: usize = 16_384;
         let mut index = EnterpriseIndex::new(config);
-        let records = records.into_iter();
+        let mut records = records.into_iter();
         let (lower, _) = records.size_hint();
         index.records.reserve(lower);
         index.entries.reserve(lower + lower / 8);
         index.by_id.reserve(lower);
         index.by_code.reserve(lower);
-        for r in records {
-            index.upsert(r);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        loop {
+            let chunk: Vec<EnterpriseRecord> = records.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let per = chunk.len().div_ceil(threads);
+            let analysed: Vec<Analysed> = std::thread::scope(|scope| {
+                let this = &index;
+                let handles: Vec<_> = chunk
+                    .chunks(per)
+                    .map(|part| {
+                        scope
+                            .spawn(move || part.iter().map(|r| this.analyse(r)).collect::<Vec<_>>())
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("analysis does not panic"))
+                    .collect()
+            });
+            for (r, a) in chunk.into_iter().zip(analysed) {
+                index.apply(r, a);
+            }
         }
         index.shrink();
         index
@@ -244,6 +290,74 @@ impl EnterpriseIndex {
     /// Adds a record, or replaces the one with the same `id` (an import
     /// update or an edit).
     pub fn upsert(&mut self, r: EnterpriseRecord) {
+        let analysed = self.analyse(&r);
+        self.apply(r, analysed);
+    }
+
+    /// Everything about a record that depends only on its text.
+    fn analyse(&self, r: &EnterpriseRecord) -> Analysed {
+        let mut names = Vec::with_capacity(1 + r.aliases.len());
+        let mut seen = Vec::with_capacity(1 + r.aliases.len());
+        let mut name_place = Place::default();
+        for (i, name) in std::iter::once(&r.name).chain(&r.aliases).enumerate() {
+            let n = self.norm.normalize(name);
+            if n.core.is_empty() {
+                continue;
+            }
+            let key_hash = fx_hash(&n.key());
+            if seen.contains(&key_hash) {
+                continue;
+            }
+            seen.push(key_hash);
+            let place = self.norm.place_of(&n);
+            if i == 0 {
+                name_place = place;
+            }
+            names.push(AnalysedName {
+                gram_keys: name_grams(&n),
+                key_hash,
+                full_hash: fx_hash(&self.norm.full_key(name)),
+                brand_hash: fx_hash(self.industries.brand(&n.core)),
+                branch_hash: branch_hash(&n),
+                place,
+                which: i.min(u16::MAX as usize) as u16,
+            });
+        }
+        let regions = self.norm.regions();
+        let field_place = r
+            .district
+            .as_deref()
+            .map(|d| regions.resolve_field(d))
+            .unwrap_or_default();
+        // Kept folded: it is only compared, never shown.
+        let address = r
+            .address
+            .as_deref()
+            .map(crate::text::fold)
+            .filter(|a| !a.trim().is_empty());
+        let address_place = address
+            .as_deref()
+            .map(|a| regions.scan(a))
+            .unwrap_or_default();
+        let tokens = address
+            .as_deref()
+            .map(super::address::tokens)
+            .unwrap_or_default();
+        Analysed {
+            names,
+            place: field_place.or(address_place).or(name_place),
+            code: r.credit_code.trim().to_ascii_uppercase(),
+            address,
+            tokens,
+            industry: r
+                .industry
+                .as_deref()
+                .map_or(NO_INDUSTRY, |i| self.industries.resolve(i)),
+        }
+    }
+
+    /// Links an analysed record into the index.
+    fn apply(&mut self, r: EnterpriseRecord, a: Analysed) {
         let slot = match self.by_id.get(&r.id) {
             Some(&slot) => {
                 self.unlink(slot);
@@ -267,25 +381,9 @@ impl EnterpriseIndex {
                 slot
             }
         };
-
-        let mut entry_ids = Vec::with_capacity(1 + r.aliases.len());
-        let mut name_place = Place::default();
-        let mut seen = Vec::with_capacity(1 + r.aliases.len());
-        for (i, name) in std::iter::once(&r.name).chain(&r.aliases).enumerate() {
-            let n = self.norm.normalize(name);
-            if n.core.is_empty() {
-                continue;
-            }
-            let key_hash = fx_hash(&n.key());
-            if seen.contains(&key_hash) {
-                continue;
-            }
-            seen.push(key_hash);
-            let place = self.norm.place_of(&n);
-            if i == 0 {
-                name_place = place;
-            }
-            let mut grams: Vec<u32> = name_grams(&n).into_iter().map(|k| self.intern(k)).collect();
+        let mut entry_ids = Vec::with_capacity(a.names.len());
+        for name in a.names {
+            let mut grams: Vec<u32> = name.gram_keys.into_iter().map(|k| self.intern(k)).collect();
             grams.sort_unstable();
             let eid = self.entries.len() as u32;
             for &g in &grams {
@@ -294,54 +392,29 @@ impl EnterpriseIndex {
             }
             self.entries.push(Entry {
                 rec: slot,
-                key_hash,
-                full_hash: fx_hash(&self.norm.full_key(name)),
-                brand_hash: fx_hash(self.industries.brand(&n.core)),
-                branch_hash: branch_hash(&n),
+                key_hash: name.key_hash,
+                full_hash: name.full_hash,
+                brand_hash: name.brand_hash,
+                branch_hash: name.branch_hash,
                 grams: grams.into_boxed_slice(),
-                name_place: place,
-                which: i.min(u16::MAX as usize) as u16,
+                name_place: name.place,
+                which: name.which,
             });
             entry_ids.push(eid);
         }
         self.live_entries += entry_ids.len();
-
-        let regions = self.norm.regions();
-        let field_place = r
-            .district
-            .as_deref()
-            .map(|d| regions.resolve_field(d))
-            .unwrap_or_default();
-        // Kept folded: it is only compared, never shown.
-        let address = r
-            .address
-            .as_deref()
-            .map(crate::text::fold)
-            .filter(|a| !a.trim().is_empty());
-        let address_place = address
-            .as_deref()
-            .map(|a| regions.scan(a))
-            .unwrap_or_default();
-        let code = r.credit_code.trim().to_ascii_uppercase();
-        if !code.is_empty() {
-            self.by_code.insert(Box::from(code.as_str()), slot);
+        if !a.code.is_empty() {
+            self.by_code.insert(Box::from(a.code.as_str()), slot);
         }
-        let tokens = address
-            .as_deref()
-            .map(super::address::tokens)
-            .unwrap_or_default();
-        let tokens = self.addresses.insert(slot, &tokens);
+        let tokens = self.addresses.insert(slot, &a.tokens);
         let rec = &mut self.records[slot as usize];
         rec.tokens = tokens;
-        rec.code = code.into_boxed_str();
+        rec.code = a.code.into_boxed_str();
         rec.name = r.name.into_boxed_str();
         rec.aliases = r.aliases.into_iter().map(String::into_boxed_str).collect();
-        rec.address = address.map(String::into_boxed_str);
-        rec.place = field_place.or(address_place).or(name_place);
-        rec.industry = r
-            .industry
-            .as_deref()
-            .map_or(NO_INDUSTRY, |i| self.industries.resolve(i));
+        rec.address = a.address.map(String::into_boxed_str);
+        rec.place = a.place;
+        rec.industry = a.industry;
         rec.entries = entry_ids.into_boxed_slice();
         rec.live = true;
     }

@@ -108,12 +108,15 @@ async fn commit_with_evidence(
                 status: TipStatus::Received,
                 received_at: prepared.received_at,
             };
-            let committed = db.write_tx(|conn| {
+            // Grouped with other tips waiting for SQLite's writer; still
+            // answered only after its COMMIT.
+            let (secrets2, once2, answer2) = (st.secrets.clone(), once.clone(), answer.clone());
+            let committed = db.write_grouped(move |conn| {
                 let ids = insert_tip(conn, &prepared)?;
                 attachments::insert_for_tip(conn, ids.0, &evidence.stored, prepared.received_at)?;
                 attachments::claim_tokens(conn, &limits, ids.0, &evidence.tokens)?;
-                if let Some(o) = &once {
-                    idempotency::remember(conn, secrets, o, &answer, db::now())?;
+                if let Some(o) = &once2 {
+                    idempotency::remember(conn, &secrets2, o, &answer2, db::now())?;
                 }
                 Ok::<_, ServiceError>(())
             });

@@ -365,3 +365,59 @@ fn a_spent_proof_is_spent_for_every_process() {
         );
     }
 }
+
+/// Grouped writes (SQLite's group commit; on PostgreSQL each its own
+/// transaction): of many writes made at once, one that fails leaves its
+/// neighbours committed, and each caller learns its own outcome.
+#[test]
+fn a_failing_write_does_not_fail_the_writes_grouped_with_it() {
+    use diesel::prelude::*;
+    use tipline::db::schema::settings;
+    let db = TestDb::new();
+    let conn = tipline::db::Db::connect(&tipline::db::DbUrl::parse(&db.url), 4).unwrap();
+    conn.migrate().unwrap();
+    let at = tipline::db::now();
+    let barrier = std::sync::Barrier::new(24);
+    let outcomes: Vec<bool> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..24)
+            .map(|i| {
+                let (conn, barrier) = (&conn, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    // Every sixth writes a key another also writes: a
+                    // unique violation for whichever comes second.
+                    let key = if i % 6 == 0 {
+                        "twice".to_string()
+                    } else {
+                        format!("k{i}")
+                    };
+                    conn.write_grouped(move |c| -> Result<(), tipline::db::DbError> {
+                        diesel::insert_into(settings::table)
+                            .values((
+                                settings::key.eq(key),
+                                settings::value.eq("v"),
+                                settings::updated_at.eq(at),
+                            ))
+                            .execute(c)?;
+                        Ok(())
+                    })
+                    .is_ok()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = outcomes.iter().filter(|o| **o).count();
+    assert_eq!(
+        ok,
+        20 + 1,
+        "twenty distinct keys and one of the four 'twice': {outcomes:?}"
+    );
+    let mut read = conn.read_conn().unwrap();
+    let stored: i64 = settings::table
+        .filter(settings::key.eq("twice").or(settings::key.like("k%")))
+        .count()
+        .get_result(&mut *read)
+        .unwrap();
+    assert_eq!(stored, 21);
+}
