@@ -29,8 +29,8 @@ pub enum UserAction {
         password_stdin: bool,
         #[arg(long, env = "TIPLINE_PASSWORD", hide_env_values = true)]
         password: Option<String>,
-        #[arg(long, env = "TIPLINE_PACK", default_value = crate::jurisdiction::DEFAULT_PACK)]
-        pack: String,
+        #[command(flatten)]
+        pack: crate::config::PackArgs,
     },
     /// List accounts.
     List,
@@ -55,8 +55,8 @@ pub enum UserAction {
         bureau: Option<String>,
         #[arg(long)]
         district: Option<String>,
-        #[arg(long, env = "TIPLINE_PACK", default_value = crate::jurisdiction::DEFAULT_PACK)]
-        pack: String,
+        #[command(flatten)]
+        pack: crate::config::PackArgs,
     },
     /// Enrol an account in the TOTP second factor; prints the otpauth:// URI once.
     TotpEnrol { username: String },
@@ -109,8 +109,8 @@ pub fn user(
     use crate::services::second_factor;
     use accounts::AccountChange;
     let now = db::now();
-    let change = |username: &str, change: AccountChange, pack: &str| {
-        let pack = crate::startup::load_pack(pack)?;
+    let change = |username: &str, change: AccountChange, pack: &crate::config::PackArgs| {
+        let pack = pack.load()?;
         accounts::change_account(db, &pack, "cli", username, change).map_err(|e| match e {
             ServiceError::NotFound => anyhow::anyhow!("no user {username}"),
             other => explain(other),
@@ -127,7 +127,7 @@ pub fn user(
             pack,
         } => {
             let role = parse_role(&role)?;
-            let pack = crate::startup::load_pack(&pack)?;
+            let pack = pack.load()?;
             let password = read_password(password_stdin, password)?;
             let user = NewUser {
                 username: username.clone(),
@@ -161,7 +161,7 @@ pub fn user(
             change(
                 &username,
                 AccountChange::Disable,
-                crate::jurisdiction::DEFAULT_PACK,
+                &crate::config::PackArgs::default(),
             )?;
             println!("{username} disabled");
         }
@@ -169,7 +169,7 @@ pub fn user(
             change(
                 &username,
                 AccountChange::Enable,
-                crate::jurisdiction::DEFAULT_PACK,
+                &crate::config::PackArgs::default(),
             )?;
             println!("{username} enabled");
         }
@@ -182,7 +182,7 @@ pub fn user(
             change(
                 &username,
                 AccountChange::ResetPassword(password),
-                crate::jurisdiction::DEFAULT_PACK,
+                &crate::config::PackArgs::default(),
             )?;
             println!("password of {username} reset; its sessions ended");
         }

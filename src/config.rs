@@ -61,14 +61,55 @@ impl SecretArgs {
     }
 }
 
+/// Which jurisdiction pack: one compiled into the binary, or a folder.
+#[derive(Debug, Clone, Args)]
+pub struct PackArgs {
+    /// Jurisdiction pack compiled into the binary (a folder name under seeds/).
+    #[arg(long, env = "TIPLINE_PACK", default_value = crate::jurisdiction::DEFAULT_PACK)]
+    pub pack: String,
+    /// A pack folder on disk, loaded and checked at start instead of the
+    /// compiled pack: a new city, or next year's holidays, without a
+    /// rebuild (`tipline pack export NAME DIR` writes one to start from).
+    #[arg(long, env = "TIPLINE_PACK_DIR")]
+    pub pack_dir: Option<PathBuf>,
+}
+
+impl Default for PackArgs {
+    fn default() -> PackArgs {
+        PackArgs {
+            pack: crate::jurisdiction::DEFAULT_PACK.into(),
+            pack_dir: None,
+        }
+    }
+}
+
+impl PackArgs {
+    /// The pack, checked; every problem as file:line when it does not load.
+    pub fn load(&self) -> anyhow::Result<crate::jurisdiction::Pack> {
+        match &self.pack_dir {
+            None => crate::startup::load_pack(&self.pack),
+            Some(dir) => crate::jurisdiction::load_dir(dir).map_err(|errors| {
+                let lines: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}/{e}", dir.display()))
+                    .collect();
+                anyhow::anyhow!(
+                    "the pack in {} does not load (TIPLINE_PACK_DIR):\n{}",
+                    dir.display(),
+                    lines.join("\n")
+                )
+            }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "TIPLINE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// Jurisdiction pack (a folder name under seeds/).
-    #[arg(long, env = "TIPLINE_PACK", default_value = crate::jurisdiction::DEFAULT_PACK)]
-    pub pack: String,
+    #[command(flatten)]
+    pub pack: PackArgs,
     /// Receipt lookups per minute per client.
     #[arg(long, env = "TIPLINE_LOOKUP_LIMIT", default_value_t = 30)]
     pub lookup_limit: u32,

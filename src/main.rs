@@ -60,13 +60,13 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
-        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
-        pack: String,
+        #[command(flatten)]
+        pack: tipline::config::PackArgs,
     },
     /// Load a jurisdiction pack's reference data into the database.
     Seed {
-        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
-        pack: String,
+        #[command(flatten)]
+        pack: tipline::config::PackArgs,
     },
 }
 
@@ -76,8 +76,8 @@ enum EnterprisesCommand {
     /// credit_code,name,address,district,industry (extra columns ignored).
     Import {
         file: std::path::PathBuf,
-        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
-        pack: String,
+        #[command(flatten)]
+        pack: tipline::config::PackArgs,
     },
 }
 
@@ -85,8 +85,8 @@ enum EnterprisesCommand {
 enum JobsCommand {
     /// Mark cases whose step is past due overdue and write the notices.
     Overdue {
-        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
-        pack: String,
+        #[command(flatten)]
+        pack: tipline::config::PackArgs,
         /// Run as of this day (China time), e.g. to replay a missed day.
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
@@ -99,11 +99,18 @@ enum PackCommand {
     Check { dir: std::path::PathBuf },
     /// Print the routing matrix (dimension × industry → lead + co-bureaus).
     Show {
-        #[arg(long, env = "TIPLINE_PACK", default_value = tipline::jurisdiction::DEFAULT_PACK)]
-        pack: String,
+        #[command(flatten)]
+        pack: tipline::config::PackArgs,
     },
     /// List the packs compiled into this binary.
     List,
+    /// Write a compiled pack's files into DIR (new or empty), as the
+    /// starting point of a pack for another city or a later year; serve it
+    /// with --pack-dir DIR (docs/packs.md).
+    Export {
+        name: String,
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,7 +186,7 @@ fn main() {
         Some(Command::Enterprises(EnterprisesCommand::Import { file, pack })) => {
             startup::connect(&cli.db).and_then(|db| {
                 db.migrate()?;
-                let pack = startup::load_pack(&pack)?;
+                let pack = pack.load()?;
                 tipline::cli::import_enterprises(&db, &pack, &file)
             })
         }
@@ -191,7 +198,7 @@ fn main() {
         Some(Command::Jobs(JobsCommand::Overdue { pack, today })) => {
             startup::connect(&cli.db).and_then(|db| {
                 db.migrate()?;
-                let pack = startup::load_pack(&pack)?;
+                let pack = pack.load()?;
                 // `--today D` runs at noon of D in China (04:00 UTC).
                 let now = match today {
                     Some(d) => d.and_hms_opt(4, 0, 0).expect("a valid time"),
@@ -213,7 +220,7 @@ fn main() {
             pack,
         }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
-            let pack = startup::load_pack(&pack)?;
+            let pack = pack.load()?;
             let mut conn = db.read_conn()?;
             use tipline::services::reports::{ReportRequest, build};
             let ask = ReportRequest::parse(&pack, &period, district.as_deref()).map_err(|e| {
@@ -235,7 +242,7 @@ fn main() {
         }),
         Some(Command::Seed { pack }) => startup::connect(&cli.db).and_then(|db| {
             db.migrate()?;
-            let pack = startup::load_pack(&pack)?;
+            let pack = pack.load()?;
             startup::seed(&db, &pack)?;
             println!("pack {} loaded", pack.meta.key);
             Ok(())
@@ -280,7 +287,7 @@ fn pack_command(cmd: PackCommand) -> anyhow::Result<()> {
             }
         },
         PackCommand::Show { pack } => {
-            let pack = startup::load_pack(&pack)?;
+            let pack = pack.load()?;
             println!("{} — {}", pack.meta.key, pack.meta.name);
             print!("{}", pack.render_matrix());
             Ok(())
@@ -289,6 +296,27 @@ fn pack_command(cmd: PackCommand) -> anyhow::Result<()> {
             for name in jurisdiction::embedded_pack_names() {
                 println!("{name}");
             }
+            Ok(())
+        }
+        PackCommand::Export { name, dir } => {
+            let files = jurisdiction::embedded_files(&name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no pack {name}; known packs: {}",
+                    jurisdiction::embedded_pack_names().join(", ")
+                )
+            })?;
+            std::fs::create_dir_all(&dir)?;
+            if std::fs::read_dir(&dir)?.next().is_some() {
+                anyhow::bail!("{} is not empty; export into a new folder", dir.display());
+            }
+            for f in &files {
+                std::fs::write(dir.join(&f.name), &f.text)?;
+            }
+            println!(
+                "{} files of {name} written to {}",
+                files.len(),
+                dir.display()
+            );
             Ok(())
         }
     }

@@ -48,7 +48,7 @@ pub fn prepare(
     secret_args: &SecretArgs,
     serve: &ServeArgs,
 ) -> anyhow::Result<AppState> {
-    let pack = load_pack(&serve.pack)?;
+    let pack = serve.pack.load()?;
     let db = connect(db_args)?;
     let applied = db.migrate()?;
     if applied > 0 {

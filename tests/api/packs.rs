@@ -1,4 +1,4 @@
-//! `tipline pack check|show` and `serve --pack`.
+//! `tipline pack check|show|export`, `serve --pack` and `serve --pack-dir`.
 use crate::common;
 
 use std::process::Command;
@@ -72,7 +72,7 @@ fn pack_show_prints_the_plans_own_bureau_names() {
 fn serve_uses_the_named_pack() {
     let db = common::TestDb::new();
     let mut serve = common::serve_args(30);
-    serve.pack = "wuhu-2020".into();
+    serve.pack.pack = "wuhu-2020".into();
     let state = tipline::startup::prepare(
         &common::db_args(&db.url),
         &common::secret_args(db.dir.path()),
@@ -82,4 +82,120 @@ fn serve_uses_the_named_pack() {
     assert_eq!(state.pack.meta.key, "wuhu-2020");
     assert!(state.pack.resolve_district("镜湖区").is_some());
     assert!(state.pack.resolve_district("宝安区").is_none());
+}
+
+/// A city that is not in the seeds: exported from a compiled pack, edited
+/// (its name, a bureau's name, next year's holidays), served from the
+/// folder with --pack-dir; a tip is routed to the edited bureau. A folder
+/// that does not check stops the start with file:line.
+#[test]
+fn a_pack_folder_is_served_without_a_rebuild() {
+    let db = common::TestDb::new();
+    let dir = db.dir.path().join("dongguan-2026");
+    let out = Command::new(BIN)
+        .args(["pack", "export", "shenzhen-2019"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Exporting over a pack is refused.
+    let again = Command::new(BIN)
+        .args(["pack", "export", "shenzhen-2019"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} lacks {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "pack.toml",
+        "key = \"shenzhen-2019\"",
+        "key = \"dongguan-2026\"",
+    );
+    edit(
+        "pack.toml",
+        "name = \"深圳市2019年度推动落后产能退出工作行动计划\"",
+        "name = \"东莞市2026年推动落后产能退出工作方案（测试）\"",
+    );
+    edit(
+        "bureaus.toml",
+        "name = \"市工业和信息化局\"",
+        "name = \"东莞市工业和信息化局\"",
+    );
+
+    let mut serve = common::serve_args(30);
+    serve.pack.pack_dir = Some(dir.clone());
+    let state = tipline::startup::prepare(
+        &common::db_args(&db.url),
+        &common::secret_args(db.dir.path()),
+        &serve,
+    )
+    .unwrap();
+    assert_eq!(state.pack.meta.key, "dongguan-2026");
+    assert_eq!(
+        state.pack.bureau("industry_it").map(|b| b.name.as_str()),
+        Some("东莞市工业和信息化局")
+    );
+    // The same folder through the binary's environment, and a tip routed by it.
+    let server = common::binary::Server::start(
+        &db,
+        common::binary::free_port(),
+        &[
+            ("TIPLINE_PACK_DIR", dir.to_str().unwrap()),
+            ("TIPLINE_INTAKE_LIMIT", "0"),
+            ("RUST_LOG", "warn"),
+        ],
+    );
+    let r = common::binary::post(
+        server.port,
+        None,
+        "/api/v1/tips",
+        "application/json",
+        common::sample_tip().to_string().as_bytes(),
+        "",
+    )
+    .unwrap();
+    assert!(r.starts_with("HTTP/1.1 201"), "{r}");
+    {
+        use diesel::prelude::*;
+        use tipline::db::schema::cases;
+        let store = tipline::db::Db::connect(&tipline::db::DbUrl::parse(&db.url), 1).unwrap();
+        let lead: Option<String> = cases::table
+            .select(cases::lead_bureau)
+            .order(cases::id.desc())
+            .first(&mut *store.read_conn().unwrap())
+            .unwrap();
+        assert_eq!(
+            lead.as_deref(),
+            Some("industry_it"),
+            "a 地条钢 tip goes to the industry bureau"
+        );
+    }
+    drop(server);
+
+    // A mistake in the folder: the process refuses to start and says where.
+    edit("districts.toml", "[[district]]", "[[district]\n");
+    let out = Command::new(BIN)
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("TIPLINE_DATA_DIR", db.dir.path())
+        .env("TIPLINE_PACK_DIR", &dir)
+        .env(
+            "TIPLINE_BIND",
+            format!("127.0.0.1:{}", common::binary::free_port()),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("districts.toml:"), "{stderr}");
+    assert!(stderr.contains("TIPLINE_PACK_DIR"), "{stderr}");
 }

@@ -109,7 +109,7 @@ pub fn secret_args(dir: &std::path::Path) -> SecretArgs {
 pub fn serve_args(lookup_limit: u32) -> ServeArgs {
     ServeArgs {
         bind: "127.0.0.1:0".into(),
-        pack: tipline::jurisdiction::DEFAULT_PACK.into(),
+        pack: Default::default(),
         lookup_limit,
         trust_proxy: false,
         trusted_proxies: String::new(),
