@@ -99,6 +99,19 @@ pub enum DbError {
     CommitFailed(String),
 }
 
+impl DbError {
+    /// A unique constraint refused the write (a race another request won).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
 pub struct Manager(DbUrl);
 
 impl ManageConnection for Manager {

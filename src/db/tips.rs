@@ -3,7 +3,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{tip_messages, tip_updates, tips};
+use super::schema::{legal_holds, tip_messages, tip_updates, tips};
 
 /// What intake writes for a new tip.
 pub struct NewTip<'a> {
@@ -158,4 +158,39 @@ pub fn enterprise_of(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Option
         .first(conn)
         .optional()
         .map(Option::flatten)
+}
+
+/// Set a tip's public status.
+pub fn set_status(
+    conn: &mut DbConnection,
+    tip_id: i64,
+    status: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(tips::table.find(tip_id))
+        .set((tips::status.eq(status), tips::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Delete tips with their public updates, messages and released holds
+/// (retention); their files and fingerprints go first, by the caller.
+pub fn delete_with_history(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(tip_updates::table.filter(tip_updates::tip_id.eq_any(ids))).execute(conn)?;
+    diesel::delete(tip_messages::table.filter(tip_messages::tip_id.eq_any(ids))).execute(conn)?;
+    // Released holds on these tips are history of rows that no longer exist.
+    diesel::delete(legal_holds::table.filter(legal_holds::tip_id.eq_any(ids))).execute(conn)?;
+    diesel::delete(tips::table.filter(tips::id.eq_any(ids))).execute(conn)
+}
+
+/// A tip's sealed contact: `None` when there is no such tip, `Some(None)`
+/// when it left none.
+pub fn contact_sealed(
+    conn: &mut DbConnection,
+    tip_id: i64,
+) -> QueryResult<Option<Option<Vec<u8>>>> {
+    tips::table
+        .find(tip_id)
+        .select(tips::contact_sealed)
+        .first(conn)
+        .optional()
 }

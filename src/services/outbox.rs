@@ -183,10 +183,7 @@ pub fn record_status_change(
     public_note: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<Option<i64>> {
-    use crate::db::schema::tips as t;
-    diesel::update(t::table.find(tip_id))
-        .set((t::status.eq(status.as_str()), t::updated_at.eq(at)))
-        .execute(conn)?;
+    tips::set_status(conn, tip_id, status.as_str(), at)?;
     tips::add_update(conn, tip_id, status.as_str(), public_note, at)?;
     enqueue_tip_status(conn, tip_id, status, public_note, at)
 }

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::ServiceError;
-use crate::db::schema::{cases, legal_holds, tip_messages, tip_updates, tips};
+use crate::db::schema::{cases, tips};
 use crate::db::{DbConnection, attachments, audit, safeguards};
 use crate::jurisdiction::RetentionRule;
 use crate::state::AppState;
@@ -130,12 +130,7 @@ fn delete_case_tips(
     collect_blobs(&files, blobs);
     attachments::delete(conn, &files.iter().map(|a| a.id).collect::<Vec<_>>())?;
     safeguards::delete_fingerprints(conn, &doomed)?;
-    diesel::delete(tip_updates::table.filter(tip_updates::tip_id.eq_any(&doomed))).execute(conn)?;
-    diesel::delete(tip_messages::table.filter(tip_messages::tip_id.eq_any(&doomed)))
-        .execute(conn)?;
-    // Released holds on these tips are history of rows that no longer exist.
-    diesel::delete(legal_holds::table.filter(legal_holds::tip_id.eq_any(&doomed))).execute(conn)?;
-    let n = diesel::delete(tips::table.filter(tips::id.eq_any(&doomed))).execute(conn)?;
+    let n = crate::db::tips::delete_with_history(conn, &doomed)?;
     report.tips_deleted += n;
     report.files_deleted += files.len();
     audit::append(

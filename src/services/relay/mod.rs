@@ -13,7 +13,6 @@ pub mod limits;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -301,13 +300,7 @@ fn differing_fields(stored: &str, new: &BTreeMap<&'static str, serde_json::Value
 }
 
 fn is_unique_violation(e: &ServiceError) -> bool {
-    matches!(
-        e,
-        ServiceError::Db(DbError::Query(DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation,
-            _
-        )))
-    )
+    matches!(e, ServiceError::Db(db) if db.is_unique_violation())
 }
 
 /// Submit a checked ticket: 201, 200 (replay) or 409, as an [`Outcome`].
@@ -574,16 +567,10 @@ pub async fn reveal_contact(
     tip_id: i64,
     actor: String,
 ) -> Result<Option<String>, ServiceError> {
-    use diesel::prelude::*;
     let sealed = state
         .db
         .write(move |conn| -> Result<Option<Vec<u8>>, ServiceError> {
-            use crate::db::schema::tips as t;
-            let sealed: Option<Option<Vec<u8>>> = t::table
-                .find(tip_id)
-                .select(t::contact_sealed)
-                .first(conn)
-                .optional()?;
+            let sealed = crate::db::tips::contact_sealed(conn, tip_id)?;
             let sealed = sealed.ok_or(ServiceError::NotFound)?;
             crate::db::audit::append(
                 conn,
