@@ -44,14 +44,19 @@ fn readiness_follows_whether_the_database_takes_writes() {
     };
     use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
-    let name = app.db.url.rsplit('/').next().unwrap().to_string();
+    let name = app.db.pg_name().expect("a PostgreSQL database").to_string();
     let set = |on: bool| {
         let mut c = PgConnection::establish(&admin).unwrap();
+        // Two statements, two transactions: a backend that reconnects after
+        // the terminate must find the setting committed.
         c.batch_execute(&format!(
-            "ALTER DATABASE {name} SET default_transaction_read_only = {}; \
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = '{name}' AND pid <> pg_backend_pid();",
+            "ALTER DATABASE {name} SET default_transaction_read_only = {}",
             if on { "on" } else { "off" }
+        ))
+        .unwrap();
+        c.batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
         ))
         .unwrap();
     };

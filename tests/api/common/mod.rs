@@ -28,6 +28,20 @@ pub fn pg_admin_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres"))
 }
 
+/// Tests talk to the local server without TLS: libpq then never touches
+/// OpenSSL, whose exit-time cleanup otherwise races with pool threads that
+/// are still reconnecting to dropped test databases when the binary exits
+/// (an intermittent `free(): invalid pointer` after every test passed).
+fn without_tls(url: String) -> String {
+    if url.contains("sslmode=") {
+        url
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
+}
+
 impl TestDb {
     pub fn new() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -47,7 +61,7 @@ impl TestDb {
                     .map(|(b, _)| b.to_string())
                     .unwrap_or(admin.clone());
                 TestDb {
-                    url: format!("{base}/{name}"),
+                    url: without_tls(format!("{base}/{name}")),
                     dir,
                     admin_url: Some(admin),
                     name: Some(name),
@@ -67,6 +81,11 @@ impl TestDb {
 
     pub fn is_postgres(&self) -> bool {
         self.admin_url.is_some()
+    }
+
+    /// The PostgreSQL database's name.
+    pub fn pg_name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     pub fn sqlite_files(&self) -> Vec<PathBuf> {
