@@ -426,3 +426,11 @@ pub fn tips_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseTip
         ))
         .load(conn)
 }
+
+/// A case's dimensions column (comma-joined keys).
+pub fn dimensions_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<String> {
+    cases::table
+        .find(case_id)
+        .select(cases::dimensions)
+        .first(conn)
+}

@@ -169,3 +169,24 @@ pub fn names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Stri
         .select((enterprises::id, enterprises::credit_code, enterprises::name))
         .load(conn)
 }
+
+/// The id and name of the firm holding a credit code.
+pub fn id_and_name_by_code(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    enterprises::table
+        .filter(enterprises::credit_code.eq(code))
+        .select((enterprises::id, enterprises::name))
+        .first(conn)
+        .optional()
+}
+
+/// A firm's name and credit code.
+pub fn name_and_code(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(String, String)>> {
+    enterprises::table
+        .find(id)
+        .select((enterprises::name, enterprises::credit_code))
+        .first(conn)
+        .optional()
+}

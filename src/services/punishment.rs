@@ -8,7 +8,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::db::punishments::{self as pdb, Decision, NewProposal, PunishmentRow};
-use crate::db::schema::enterprises;
 use crate::db::{DbConnection, DbError, audit};
 use crate::domain::errors::FieldErrors;
 use crate::domain::lists::csv_document;
@@ -65,24 +64,15 @@ pub fn run_daily_in(
     pack: &Pack,
     now: NaiveDateTime,
 ) -> Result<PunishmentJob, DbError> {
-    use diesel::prelude::*;
     let today = local_day(now);
     let mut out = PunishmentJob::default();
     for (case_id, ent_id, code, bureau, dims, due) in pdb::missed_exits(conn, today)? {
-        let by_code: Option<(i64, String)> = match &code {
-            Some(c) => enterprises::table
-                .filter(enterprises::credit_code.eq(c))
-                .select((enterprises::id, enterprises::name))
-                .first(conn)
-                .optional()?,
+        let by_code = match &code {
+            Some(c) => crate::db::enterprises::id_and_name_by_code(conn, c)?,
             None => None,
         };
-        let by_id: Option<(String, String)> = match ent_id {
-            Some(id) => enterprises::table
-                .find(id)
-                .select((enterprises::name, enterprises::credit_code))
-                .first(conn)
-                .optional()?,
+        let by_id = match ent_id {
+            Some(id) => crate::db::enterprises::name_and_code(conn, id)?,
             None => None,
         };
         let (eid, name, code) = match (by_code, by_id) {
@@ -200,12 +190,7 @@ fn current(conn: &mut DbConnection, id: i64) -> Result<PunishmentRow, Punishment
 
 /// The dimensions of the record's case: a safety case is public longer.
 fn case_dimensions(conn: &mut DbConnection, case_id: i64) -> Result<Vec<String>, PunishmentError> {
-    use crate::db::schema::cases;
-    use diesel::prelude::*;
-    let dims: String = cases::table
-        .find(case_id)
-        .select(cases::dimensions)
-        .first(conn)?;
+    let dims = crate::db::cases::dimensions_of(conn, case_id)?;
     Ok(crate::db::key_list(&dims))
 }
 
