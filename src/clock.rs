@@ -27,6 +27,14 @@ pub fn local_day(at: NaiveDateTime) -> NaiveDate {
     (at + Duration::hours(8)).date()
 }
 
+/// An instant stored in UTC as people in China read it: Beijing time
+/// (UTC+8, no daylight saving), to the minute. Every page shows times so.
+pub fn local_minute(at: impl std::borrow::Borrow<NaiveDateTime>) -> String {
+    (*at.borrow() + Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// Where "now" comes from, so that a job can run on a set day.
 pub trait Clock: Send + Sync {
     fn now(&self) -> NaiveDateTime;
@@ -71,6 +79,7 @@ mod tests {
             .unwrap();
         assert_eq!(to_minute(t).to_string(), "2026-12-01 16:30:00");
         assert_eq!(local_day(t).to_string(), "2026-12-02");
+        assert_eq!(local_minute(t), "2026-12-02 00:30");
         let c = FixedClock::new(t);
         assert_eq!(c.now(), t);
     }

@@ -196,6 +196,8 @@ pub struct CaseRow {
     pub overdue: bool,
     pub returned_reason: Option<String>,
     pub public_result: Option<String>,
+    /// Times reopened for 二次办理.
+    pub reopen_count: i32,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -213,6 +215,8 @@ pub struct CaseFilter {
     pub open_only: bool,
     /// Only cases marked overdue by the daily job.
     pub overdue: Option<bool>,
+    /// Only cases with a dissatisfied rating waiting for the dispatcher.
+    pub rating_review: bool,
     pub dimension: Option<String>,
     /// Opened on or after / before this instant.
     pub since: Option<NaiveDateTime>,
@@ -290,6 +294,9 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
     if let Some(o) = f.overdue {
         q = q.filter(cases::overdue.eq(o));
     }
+    if f.rating_review {
+        q = q.filter(cases::id.nullable().eq_any(waiting_review_cases()));
+    }
     if let Some(d) = &f.dimension {
         q = q.filter(
             cases::dimensions
@@ -326,6 +333,8 @@ pub struct QueueCounts {
     pub new: i64,
     pub overdue: i64,
     pub returned: i64,
+    /// Cases with a 不满意 rating waiting for the dispatcher's review.
+    pub review: i64,
 }
 
 /// Statuses in which the lead bureau has work to do.
@@ -337,6 +346,31 @@ pub const WITH_BUREAU: [&str; 6] = [
     "reinspected",
     "exit_accepted",
 ];
+
+/// The query of [`waiting_review_cases`].
+type WaitingReview = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::InnerJoin<super::schema::tip_ratings::table, tips::table>,
+        diesel::dsl::And<
+            diesel::dsl::Eq<super::schema::tip_ratings::rating, &'static str>,
+            diesel::dsl::IsNull<super::schema::tip_ratings::review>,
+        >,
+    >,
+    tips::case_id,
+>;
+
+/// The cases of tips rated 不满意 whose rating waits for review.
+fn waiting_review_cases() -> WaitingReview {
+    use super::schema::tip_ratings;
+    tip_ratings::table
+        .inner_join(tips::table)
+        .filter(
+            tip_ratings::rating
+                .eq("dissatisfied")
+                .and(tip_ratings::review.is_null()),
+        )
+        .select(tips::case_id)
+}
 
 /// Each count is one query an index narrows (status, overdue, lead bureau or
 /// district), so a page of the queue never counts the whole table: with
@@ -370,11 +404,16 @@ pub fn counts(conn: &mut DbConnection, scope: &Scope) -> QueryResult<QueueCounts
             ),
         )?,
     };
+    let review = count(
+        conn,
+        scoped(scope).filter(cases::id.nullable().eq_any(waiting_review_cases())),
+    )?;
     Ok(QueueCounts {
         mine,
         new,
         overdue,
         returned,
+        review,
     })
 }
 

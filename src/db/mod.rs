@@ -14,6 +14,7 @@ pub mod measures;
 pub mod outbox;
 mod pool;
 pub mod punishments;
+pub mod ratings;
 pub mod reference;
 pub mod relays;
 pub mod safeguards;

@@ -166,6 +166,7 @@ diesel::table! {
         overdue -> Bool,
         returned_reason -> Nullable<Text>,
         public_result -> Nullable<Text>,
+        reopen_count -> Integer,
     }
 }
 
@@ -427,6 +428,23 @@ diesel::table! {
 
 diesel::joinable!(punishments -> cases (case_id));
 
+// The reporter's loop (issue 18): one rating per tip, and its review.
+diesel::table! {
+    tip_ratings (tip_id) {
+        tip_id -> BigInt,
+        rating -> Text,
+        comment -> Nullable<Text>,
+        source -> Text,
+        rated_at -> Timestamp,
+        review -> Nullable<Text>,
+        review_note -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(tip_ratings -> tips (tip_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     packs,
     districts,
@@ -452,4 +470,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_totp,
     role_policies,
     punishments,
+    tip_ratings,
 );

@@ -3,7 +3,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{legal_holds, tip_messages, tip_updates, tips};
+use super::schema::{legal_holds, tip_messages, tip_ratings, tip_updates, tips};
 
 /// What intake writes for a new tip.
 pub struct NewTip<'a> {
@@ -177,6 +177,7 @@ pub fn set_status(
 pub fn delete_with_history(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
     diesel::delete(tip_updates::table.filter(tip_updates::tip_id.eq_any(ids))).execute(conn)?;
     diesel::delete(tip_messages::table.filter(tip_messages::tip_id.eq_any(ids))).execute(conn)?;
+    diesel::delete(tip_ratings::table.filter(tip_ratings::tip_id.eq_any(ids))).execute(conn)?;
     // Released holds on these tips are history of rows that no longer exist.
     diesel::delete(legal_holds::table.filter(legal_holds::tip_id.eq_any(ids))).execute(conn)?;
     diesel::delete(tips::table.filter(tips::id.eq_any(ids))).execute(conn)
@@ -193,4 +194,43 @@ pub fn contact_sealed(
         .select(tips::contact_sealed)
         .first(conn)
         .optional()
+}
+
+#[derive(Debug, Queryable)]
+pub struct TipState {
+    #[diesel(deserialize_as = String)]
+    pub status: crate::domain::tip_status::TipStatus,
+    pub case_id: Option<i64>,
+}
+
+/// A tip's public status and its case.
+pub fn state_of(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Option<TipState>> {
+    tips::table
+        .find(tip_id)
+        .select((tips::status, tips::case_id))
+        .first(conn)
+        .optional()
+}
+
+/// What the reporter wrote, as they may read it back with the receipt.
+#[derive(Debug, Queryable)]
+pub struct Submitted {
+    pub description: String,
+    pub enterprise_name: Option<String>,
+    pub address: Option<String>,
+    pub dimensions: String,
+    pub case_id: Option<i64>,
+}
+
+pub fn submitted(conn: &mut DbConnection, tip_id: i64) -> QueryResult<Submitted> {
+    tips::table
+        .find(tip_id)
+        .select((
+            tips::description,
+            tips::enterprise_name,
+            tips::address,
+            tips::dimensions,
+            tips::case_id,
+        ))
+        .first(conn)
 }

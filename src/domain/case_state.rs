@@ -237,9 +237,12 @@ pub enum Action {
     AcceptExit,
     Close,
     Question,
+    /// 二次办理: a closed case goes back to its lead bureau (after a
+    /// dissatisfied rating, or a reporter's complaint through 12345).
+    Reopen,
 }
 
-pub const ALL_ACTIONS: [Action; 10] = [
+pub const ALL_ACTIONS: [Action; 11] = [
     Action::Dispatch,
     Action::Accept,
     Action::Return,
@@ -250,6 +253,7 @@ pub const ALL_ACTIONS: [Action; 10] = [
     Action::AcceptExit,
     Action::Close,
     Action::Question,
+    Action::Reopen,
 ];
 
 impl Action {
@@ -265,6 +269,7 @@ impl Action {
             Action::AcceptExit => "accept-exit",
             Action::Close => "close",
             Action::Question => "question",
+            Action::Reopen => "reopen",
         }
     }
 
@@ -284,6 +289,7 @@ impl Action {
             Action::AcceptExit => "验收",
             Action::Close => "办结",
             Action::Question => "向举报人提问",
+            Action::Reopen => "二次办理",
         }
     }
 
@@ -297,6 +303,7 @@ impl Action {
             Action::Order | Action::Extend => &[LeadBureau],
             Action::Close => &[LeadBureau, Dispatcher],
             Action::Question => &[Dispatcher, LeadBureau, CoBureau, District],
+            Action::Reopen => &[Dispatcher],
         }
     }
 
@@ -337,6 +344,7 @@ pub fn next(from: CaseStatus, action: Action, facts: Facts) -> Option<CaseStatus
         (S::Verified, Action::Close) if !substantiated => Some(S::Closed),
         (S::Reinspected | S::ExitAccepted, Action::Close) => Some(S::Closed),
         (s, Action::Question) if s.is_open() => Some(s),
+        (S::Closed, Action::Reopen) => Some(S::Dispatched),
         _ => None,
     }
 }
@@ -402,7 +410,12 @@ mod tests {
             s = next(s, a, f).unwrap_or_else(|| panic!("{a:?} from {s:?}"));
             assert_eq!(s, to);
         }
-        assert!(allowed(CaseStatus::Closed, sub).is_empty());
+        assert_eq!(allowed(CaseStatus::Closed, sub), vec![Action::Reopen]);
+        assert_eq!(
+            next(CaseStatus::Closed, Action::Reopen, sub),
+            Some(CaseStatus::Dispatched)
+        );
+        assert!(!Action::Reopen.allowed_for(Party::LeadBureau));
     }
 
     #[test]

@@ -31,6 +31,17 @@ impl FileKind {
         }
     }
 
+    /// What a reporter calls it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FileKind::Jpeg => "JPEG 图片",
+            FileKind::Png => "PNG 图片",
+            FileKind::Webp => "WebP 图片",
+            FileKind::Pdf => "PDF 文件",
+            FileKind::Mp4 => "MP4 视频",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<FileKind> {
         FileKind::ALL.into_iter().find(|k| k.as_str() == s)
     }

@@ -9,6 +9,7 @@ pub mod file_kind;
 pub mod flood;
 pub mod lists;
 pub mod place;
+pub mod rating;
 pub mod receipt;
 pub mod report_calendar;
 pub mod role;

@@ -8,7 +8,7 @@ use crate::domain::errors::FieldErrors;
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::TipInput;
 use crate::domain::tip_status::TipSource;
-use crate::services::{intake, lookup};
+use crate::services::{intake, lookup, rating};
 use crate::state::AppState;
 
 /// The request's `Idempotency-Key`, if it sent one, over these bytes.
@@ -66,6 +66,35 @@ struct LookupRequest {
 struct MessageRequest {
     receipt: String,
     body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatingRequest {
+    receipt: String,
+    rating: String,
+    comment: Option<String>,
+}
+
+/// `POST /api/v1/tips/rating`: the reporter rates a closed case's outcome
+/// once (回访、评价). 409 before closure and on a second rating.
+pub async fn rate_tip(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req).await?;
+    let body: RatingRequest = body::json(&req, payload).await?;
+    let receipt = parse_receipt(&body.receipt)?;
+    let checked = rating::check(&rating::RatingBody {
+        rating: body.rating,
+        comment: body.comment,
+    })
+    .map_err(ApiError::invalid)?;
+    let view = rating::rate_by_receipt(&state, receipt, checked).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
 }
 
 async fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {

@@ -295,6 +295,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Refused(r) => ApiError::file_refused(&r),
             ServiceError::Busy => ApiError::busy(),
             ServiceError::KeyReused => ApiError::key_reused(),
+            ServiceError::Conflict { code, zh, en } => {
+                ApiError::new(StatusCode::CONFLICT, code, zh, en)
+            }
+            ServiceError::Forbidden => ApiError::forbidden(),
             // Replayed before it reaches here; if not, the client retries.
             ServiceError::AnsweredElsewhere => ApiError::busy(),
             ServiceError::Storage(e) => {

@@ -43,6 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tips", web::post().to(api::create_tip))
         .route("/api/v1/tips/lookup", web::post().to(api::lookup_tip))
         .route("/api/v1/tips/messages", web::post().to(api::add_message))
+        .route("/api/v1/tips/rating", web::post().to(api::rate_tip))
+        .route("/status/rating", web::post().to(public::status_rating))
         .route(
             "/api/v1/tips/attachments",
             web::post().to(uploads::add_to_tip),
@@ -103,6 +105,10 @@ fn relay_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/relay/tips/{ticket_id}",
             web::get().to(relay::get_tip),
+        )
+        .route(
+            "/api/v1/relay/tips/{ticket_id}/rating",
+            web::post().to(relay::rate_tip),
         )
         .route("/api/v1/admin/outbox", web::get().to(relay_admin::list))
         .route(

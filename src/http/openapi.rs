@@ -62,6 +62,11 @@ pub struct TipCreated {
     pub status: TipStatus,
     /// UTC, without offset.
     pub received_at: String,
+    /// The bureau the routing proposes (名称; the dispatcher confirms it).
+    pub handled_by: Option<String>,
+    /// The day a first answer is due (dispatch and verification limits of
+    /// the pack, in working days).
+    pub answer_due_on: Option<String>,
 }
 
 #[derive(serde::Deserialize, ToSchema)]

@@ -44,6 +44,18 @@ pub struct FormPage {
     /// A fresh idempotency key per form shown: pressing the button twice,
     /// or sending again after a lost answer, files the tip once.
     pub form_key: String,
+    /// Why the form is shown again (a limit), above the fields.
+    pub notice: Option<&'static str>,
+    /// Files already cleaned and kept from an earlier try.
+    pub kept: Vec<KeptFile>,
+    /// The description's limit, stated on the page (no silent cut).
+    pub description_max: u64,
+}
+
+/// A file kept from an earlier showing of the form, sent again as a token.
+pub struct KeptFile {
+    pub token: String,
+    pub label: String,
 }
 
 impl FormPage {
@@ -87,6 +99,9 @@ impl FormPage {
             max_file_mb: 20,
             max_tip_mb: 50,
             form_key: crate::auth::session::random_token(),
+            notice: None,
+            kept: Vec::new(),
+            description_max: crate::domain::tip::DESCRIPTION_MAX,
         }
     }
 }
@@ -103,7 +118,51 @@ pub struct AttachmentsPage {
 #[template(path = "receipt.html")]
 pub struct ReceiptPage {
     pub receipt: String,
+    /// The receipt's groups of five digits, each kept on one line.
+    pub groups: Vec<String>,
     pub received_at: String,
+    pub handled_by: Option<String>,
+    pub answer_due_on: Option<String>,
+    /// A `data:` link that saves the receipt as a text file without
+    /// JavaScript and without another request.
+    pub save_href: String,
+}
+
+impl ReceiptPage {
+    pub fn new(
+        receipt: String,
+        received_at: String,
+        handled_by: Option<String>,
+        answer_due_on: Option<String>,
+    ) -> ReceiptPage {
+        let mut text = format!(
+            "落后产能举报平台 回执码 / Tip line receipt\r\n\r\n{receipt}\r\n\r\n受理时间（北京时间）/ Received (Beijing time): {received_at}\r\n"
+        );
+        if let Some(b) = &handled_by {
+            text.push_str(&format!("拟承办单位 / Proposed handler: {b}\r\n"));
+        }
+        if let Some(d) = &answer_due_on {
+            text.push_str(&format!("预计首次答复 / First answer due by: {d}\r\n"));
+        }
+        text.push_str(
+            "\r\n凭回执码在本平台“查询进度”页面（/status）查看办理情况。请妥善保管，不要告诉他人。\r\n\
+             Use the receipt on the progress page (/status). Keep it safe and do not share it.\r\n",
+        );
+        let save_href = format!(
+            "data:text/plain;charset=utf-8,{}",
+            form_urlencoded::byte_serialize(text.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        );
+        ReceiptPage {
+            groups: receipt.split('-').map(str::to_string).collect(),
+            receipt,
+            received_at,
+            handled_by,
+            answer_due_on,
+            save_href,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -124,7 +183,7 @@ pub struct ErrorPage {
     pub message_en: &'static str,
 }
 
-/// Format for pages: minutes are enough for a reporter.
+/// Format for pages: Beijing time, to the minute.
 pub fn minute(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    crate::clock::local_minute(t)
 }

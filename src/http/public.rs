@@ -13,7 +13,7 @@ use crate::domain::errors::FieldErrors;
 use crate::domain::receipt::Receipt;
 use crate::domain::tip::TipInput;
 use crate::domain::tip_status::TipSource;
-use crate::services::{ServiceError, attachments, intake, lookup};
+use crate::services::{ServiceError, attachments, intake, lookup, rating};
 use crate::state::AppState;
 
 /// Render a page; pages that carry a receipt or a reporter's words are
@@ -101,26 +101,78 @@ fn refused_page(e: &ApiError) -> HttpResponse {
     }
 }
 
+/// Why a submitted form is shown again instead of a receipt: nothing the
+/// reporter typed or attached is lost (the files are kept as uploads).
+struct Again {
+    status: StatusCode,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+}
+
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    if !uploads::intake_allowed(&state, &req).await {
-        return error_page(StatusCode::TOO_MANY_REQUESTS);
-    }
     // The room the files hold in the upload pool lasts until they are stored.
-    let (pairs, files, _room) = if uploads::is_multipart(&req) {
+    let (pairs, files, read_refused, _room) = if uploads::is_multipart(&req) {
         match uploads::read_multipart(&req, payload, &state).await {
-            Ok(f) => (f.fields, f.files, Some(f.room)),
+            Ok(f) => (f.fields, f.files, f.refused, Some(f.room)),
             Err(e) => return refused_page(&e),
         }
     } else {
         match body::form(&req, payload).await {
-            Ok(p) => (p, Vec::new(), None),
+            Ok(p) => (p, Vec::new(), Vec::new(), None),
             Err(e) => return error_page(e.status),
         }
     };
+    let get = |name| field(&pairs, name).unwrap_or_default();
+    let values = FormValues {
+        description: get("description"),
+        enterprise_name: get("enterprise_name"),
+        enterprise_credit_code: get("enterprise_credit_code"),
+        address: get("address"),
+        district: get("district"),
+        industry: get("industry"),
+        dimensions: pairs
+            .iter()
+            .filter(|(k, _)| k == "dimensions")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        occurred_on: get("occurred_on"),
+        contact: get("contact"),
+    };
+    // Files kept from an earlier showing of the form, as upload tokens.
+    let kept_tokens: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| k == "kept" && !v.trim().is_empty())
+        .map(|(_, v)| v.clone())
+        .take(state.upload_limits.max_files)
+        .collect();
+    // Every request counts toward the per-client intake limit; the form
+    // comes back with the text when it is reached.
+    if !uploads::intake_allowed(&state, &req).await {
+        let mut errors = FieldErrors::default();
+        if !files.is_empty() || !read_refused.is_empty() {
+            errors.add(
+                "files",
+                "这次选择的文件未保存，请稍后重新选择",
+                "the files chosen this time were not kept; attach them again",
+            );
+        }
+        return form_again(
+            &state,
+            values,
+            kept_tokens,
+            Vec::new(),
+            Again {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                errors,
+                notice: Some(TOO_MANY_FORM),
+            },
+        )
+        .await;
+    }
     // What the files were, for the form's idempotency key.
     let files_digest: Vec<Vec<u8>> = files
         .iter()
@@ -154,7 +206,8 @@ pub async fn submit(
             Err(e) => return error_page(ApiError::from(e).status),
         }
     }
-    // Without a solved proof (JavaScript off, or a script) a lower limit applies.
+    // Without a solved proof (JavaScript off, or a script) a lower limit
+    // applies — to accepted tips only, checked last.
     let challenge = field(&pairs, "pow_challenge").unwrap_or_default();
     let nonce = field(&pairs, "pow_nonce").unwrap_or_default();
     let proved = state
@@ -164,30 +217,6 @@ pub async fn submit(
             nonce: &nonce,
         })
         .await;
-    if !proved
-        && !state
-            .nojs_limiter
-            .allow(&state.edge.client_address(&req))
-            .await
-    {
-        return error_page(StatusCode::TOO_MANY_REQUESTS);
-    }
-    let get = |name| field(&pairs, name).unwrap_or_default();
-    let values = FormValues {
-        description: get("description"),
-        enterprise_name: get("enterprise_name"),
-        enterprise_credit_code: get("enterprise_credit_code"),
-        address: get("address"),
-        district: get("district"),
-        industry: get("industry"),
-        dimensions: pairs
-            .iter()
-            .filter(|(k, _)| k == "dimensions")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        occurred_on: get("occurred_on"),
-        contact: get("contact"),
-    };
     let some = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
     let input = TipInput {
         description: values.description.clone(),
@@ -200,41 +229,167 @@ pub async fn submit(
         occurred_on: some(&values.occurred_on),
         contact: some(&values.contact),
     };
-    let draft = match intake::check(&state, input) {
-        Ok(d) => d,
-        Err(ServiceError::Invalid(errors)) => {
-            return html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&state, values, errors),
-            );
-        }
+    let checked = intake::check(&state, input);
+    // Clean every new file (the kept ones are clean already), within the
+    // tip's limits counting the kept ones.
+    let kept = match attachments::pending_tokens(&state, kept_tokens).await {
+        Ok(k) => k,
         Err(e) => return error_page(ApiError::from(e).status),
     };
-    let cleaned = match attachments::clean_all(&state, (0, 0), files).await {
+    let already = (kept.len(), kept.iter().map(|k| k.size).sum::<u64>());
+    let cleaned = match attachments::clean_each(&state, already, files).await {
         Ok(c) => c,
-        Err(e) => return refused_page(&ApiError::from(e)),
+        Err(e) => return error_page(ApiError::from(e).status),
     };
-    let stored = match attachments::seal_all(&state, cleaned).await {
+    let mut refused = read_refused;
+    let mut clean = Vec::new();
+    let mut position = 0;
+    for c in cleaned {
+        position += 1;
+        while refused.iter().any(|(p, _)| *p == position) {
+            position += 1;
+        }
+        match c {
+            Ok(f) => clean.push(f),
+            Err(r) => refused.push((position, r)),
+        }
+    }
+    refused.sort_by_key(|(p, _)| *p);
+    let mut again = match &checked {
+        Ok(_) => None,
+        Err(ServiceError::Invalid(errors)) => Some(Again {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors: errors.clone(),
+            notice: None,
+        }),
+        Err(_) => Some(Again {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors: FieldErrors::default(),
+            notice: None,
+        }),
+    };
+    if let Some((_, first)) = refused.first() {
+        let a = again.get_or_insert(Again {
+            status: ApiError::file_refused(first).status,
+            errors: FieldErrors::default(),
+            notice: None,
+        });
+        for (p, r) in &refused {
+            a.errors.add(
+                "files",
+                &format!(
+                    "第{p}个文件未能接收：{}。其他内容和文件已保留，请改正后重新选择这个文件",
+                    r.zh()
+                ),
+                &format!(
+                    "file {p} was not accepted: {}; the rest is kept — fix it and attach it again",
+                    r.en()
+                ),
+            );
+        }
+    }
+    if again.is_none()
+        && !proved
+        && !state
+            .nojs_limiter
+            .allow(&state.edge.client_address(&req))
+            .await
+    {
+        again = Some(Again {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            errors: FieldErrors::default(),
+            notice: Some(TOO_MANY_FORM),
+        });
+    }
+    if let Some(a) = again {
+        let new = match attachments::keep_as_uploads(&state, clean).await {
+            Ok(t) => t,
+            Err(e) => return error_page(ApiError::from(e).status),
+        };
+        let mut all = kept;
+        all.extend(new);
+        return form_page_again(&state, values, all, a);
+    }
+    let Ok(draft) = checked else {
+        return error_page(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let stored = match attachments::seal_all(&state, clean).await {
         Ok(s) => s,
         Err(e) => return error_page(ApiError::from(e).status),
     };
     let evidence = intake::Evidence {
         stored,
-        tokens: Vec::new(),
+        tokens: kept.into_iter().map(|k| k.token).collect(),
     };
     match intake::submit_with(&state, draft, TipSource::Web, evidence, once).await {
         Ok(answer) => receipt_page(answer),
+        Err(ServiceError::Invalid(errors)) => {
+            // A kept upload was swept or spent meanwhile: say so, keep the text.
+            form_page_again(
+                &state,
+                values,
+                Vec::new(),
+                Again {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    errors,
+                    notice: None,
+                },
+            )
+        }
         Err(e) => error_page(ApiError::from(e).status),
     }
+}
+
+const TOO_MANY_FORM: &str = "提交过于频繁，请一分钟后再按“提交举报”。您填写的内容和附件都保留在下面，无需重填。 (Too many reports from here in a minute. Everything you wrote and attached is kept below: press Submit again in a minute.)";
+
+/// The form again, with the kept files looked up first (the 429 before any file was cleaned).
+async fn form_again(
+    state: &AppState,
+    values: FormValues,
+    kept_tokens: Vec<String>,
+    new: Vec<crate::services::attachments::UploadToken>,
+    again: Again,
+) -> HttpResponse {
+    let mut kept = attachments::pending_tokens(state, kept_tokens)
+        .await
+        .unwrap_or_default();
+    kept.extend(new);
+    form_page_again(state, values, kept, again)
+}
+
+fn form_page_again(
+    state: &AppState,
+    values: FormValues,
+    kept: Vec<crate::services::attachments::UploadToken>,
+    again: Again,
+) -> HttpResponse {
+    let mut page = form_page(state, values, again.errors);
+    page.notice = again.notice;
+    page.kept = kept
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| super::pages::KeptFile {
+            label: format!(
+                "附件 {}：{} · {} KB",
+                i + 1,
+                k.kind.label_zh(),
+                k.size.div_ceil(1024)
+            ),
+            token: k.token,
+        })
+        .collect();
+    html(again.status, &page)
 }
 
 fn receipt_page(answer: intake::Receipted) -> HttpResponse {
     html(
         StatusCode::OK,
-        &ReceiptPage {
-            receipt: answer.receipt,
-            received_at: minute(answer.received_at),
-        },
+        &ReceiptPage::new(
+            answer.receipt,
+            minute(answer.received_at),
+            answer.handled_by,
+            answer.answer_due_on.map(|d| d.to_string()),
+        ),
     )
 }
 
@@ -254,12 +409,20 @@ const NOT_FOUND_ZH_EN: &str = "没有找到这个回执码对应的举报，请�
 const BAD_RECEIPT: &str = "回执码应为20位数字。 (A receipt is 20 digits.)";
 const LIMITED: &str = "查询过于频繁，请一分钟后再试。 (Too many lookups; try again in a minute.)";
 
-/// Look up progress, or add a message first when `message` is given.
+/// What the reporter does on the status page before reading it again.
+enum StatusAction {
+    Look,
+    /// Text, files, or both.
+    Message(String, Vec<Vec<u8>>),
+    Rate(rating::RatingBody),
+}
+
+/// Look up progress, after adding a message or a rating when asked.
 async fn show_progress(
     state: &AppState,
     req: &HttpRequest,
     receipt_text: &str,
-    message: Option<String>,
+    action: StatusAction,
 ) -> HttpResponse {
     let page = |status, error, notice, progress, receipt: String| {
         html(
@@ -295,10 +458,11 @@ async fn show_progress(
         );
     };
     let mut notice = None;
-    if let Some(body) = message {
-        match lookup::check_message(&body) {
-            Ok(body) => match lookup::add_message(state, receipt.clone(), body).await {
-                Ok(()) => notice = Some("已收到您的补充信息。 (Your message has been received.)"),
+    let mut error = None;
+    if let StatusAction::Rate(body) = &action {
+        match rating::check(body) {
+            Ok(r) => match rating::rate_by_receipt(state, receipt.clone(), r).await {
+                Ok(_) => notice = Some("感谢您的评价。 (Thank you for your rating.)"),
                 Err(ServiceError::NotFound) => {
                     return page(
                         StatusCode::NOT_FOUND,
@@ -308,17 +472,90 @@ async fn show_progress(
                         String::new(),
                     );
                 }
+                Err(ServiceError::Conflict { code, .. }) => {
+                    error = Some(if code == "already_rated" {
+                        "这条举报已经评价过，每条举报只能评价一次。 (This tip has been rated already.)"
+                    } else {
+                        "案件办结后才能评价。 (You can rate once the case is closed.)"
+                    })
+                }
                 Err(e) => return error_page(ApiError::from(e).status),
             },
             Err(_) => {
-                notice = Some(
-                    "补充内容须为1至5000个字，未发送。 (The message must be 1 to 5,000 characters; not sent.)",
+                error = Some(
+                    "请选择 满意、基本满意 或 不满意；意见不超过500字。 (Choose a rating; the comment is at most 500 characters.)",
                 )
             }
         }
     }
+    if let StatusAction::Message(body, files) = action {
+        let has_text = !body.trim().is_empty();
+        if !files.is_empty() {
+            match attachments::add_files_with_receipt(state, receipt.clone(), files).await {
+                Ok(n) if !has_text => {
+                    notice = Some(if n == 1 {
+                        "已收到您补充的文件。 (Your file has been received.)"
+                    } else {
+                        "已收到您补充的文件。 (Your files have been received.)"
+                    })
+                }
+                Ok(_) => {}
+                Err(ServiceError::NotFound) => {
+                    return page(
+                        StatusCode::NOT_FOUND,
+                        Some(NOT_FOUND_ZH_EN),
+                        None,
+                        None,
+                        String::new(),
+                    );
+                }
+                Err(ServiceError::Refused(r)) => {
+                    error = Some(r.zh());
+                }
+                Err(e) => return error_page(ApiError::from(e).status),
+            }
+        }
+        if !has_text {
+            if error.is_none() && notice.is_none() {
+                notice = Some("请填写补充内容或选择文件。 (Write a message or choose a file.)");
+            }
+        } else {
+            match lookup::check_message(&body) {
+                Ok(body) => match lookup::add_message(state, receipt.clone(), body).await {
+                    Ok(()) => {
+                        notice = Some("已收到您的补充信息。 (Your message has been received.)")
+                    }
+                    Err(ServiceError::NotFound) => {
+                        return page(
+                            StatusCode::NOT_FOUND,
+                            Some(NOT_FOUND_ZH_EN),
+                            None,
+                            None,
+                            String::new(),
+                        );
+                    }
+                    Err(e) => return error_page(ApiError::from(e).status),
+                },
+                Err(_) => {
+                    notice = Some(
+                        "补充内容须为1至5000个字，未发送。 (The message must be 1 to 5,000 characters; not sent.)",
+                    )
+                }
+            }
+        }
+    }
     match lookup::progress(state, receipt.clone()).await {
-        Ok(p) => page(StatusCode::OK, None, notice, Some(p), receipt.grouped()),
+        Ok(p) => page(
+            if error.is_some() {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::OK
+            },
+            error,
+            notice,
+            Some(p),
+            receipt.grouped(),
+        ),
         Err(ServiceError::NotFound) => page(
             StatusCode::NOT_FOUND,
             Some(NOT_FOUND_ZH_EN),
@@ -341,7 +578,7 @@ pub async fn status_lookup(
                 &state,
                 &req,
                 &field(&pairs, "receipt").unwrap_or_default(),
-                None,
+                StatusAction::Look,
             )
             .await
         }
@@ -349,7 +586,45 @@ pub async fn status_lookup(
     }
 }
 
+/// `POST /status/messages`: a message, files added later, or both
+/// (multipart); a plain form carries a message only.
 pub async fn status_message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (read, files, _room) = if uploads::is_multipart(&req) {
+        match uploads::read_multipart(&req, payload, &state).await {
+            // A file refused while reading is refused again when added:
+            // count it as sent so the page names the limit.
+            Ok(f) if !f.refused.is_empty() => {
+                let e = ApiError::file_refused(&f.refused[0].1);
+                return refused_page(&e);
+            }
+            Ok(f) => (Ok(f.fields), f.files, Some(f.room)),
+            Err(e) => return refused_page(&e),
+        }
+    } else {
+        (body::form(&req, payload).await, Vec::new(), None)
+    };
+    match read {
+        Ok(pairs) => {
+            let receipt = field(&pairs, "receipt").unwrap_or_default();
+            let message = field(&pairs, "body").unwrap_or_default();
+            show_progress(
+                &state,
+                &req,
+                &receipt,
+                StatusAction::Message(message, files),
+            )
+            .await
+        }
+        Err(e) => error_page(e.status),
+    }
+}
+
+/// `POST /status/rating`: the reporter's 评价 from the status page.
+pub async fn status_rating(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
@@ -357,8 +632,11 @@ pub async fn status_message(
     match body::form(&req, payload).await {
         Ok(pairs) => {
             let receipt = field(&pairs, "receipt").unwrap_or_default();
-            let message = field(&pairs, "body").unwrap_or_default();
-            show_progress(&state, &req, &receipt, Some(message)).await
+            let body = rating::RatingBody {
+                rating: field(&pairs, "rating").unwrap_or_default(),
+                comment: field(&pairs, "comment"),
+            };
+            show_progress(&state, &req, &receipt, StatusAction::Rate(body)).await
         }
         Err(e) => error_page(e.status),
     }

@@ -244,6 +244,28 @@ async fn one(
     }
 }
 
+/// `POST /api/v1/relay/tips/{ticket_id}/rating`: the caller's rating from
+/// the relay's own 回访. Sending the same rating again answers 200 again.
+pub async fn rate_tip(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ticket_id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let relay = authenticate(&state, &req).await?;
+    let ticket_id = ticket_id.into_inner();
+    if ticket_id.len() > relay::TICKET_ID_MAX {
+        return Err(ApiError::not_found());
+    }
+    let body: crate::services::rating::RatingBody = body::json(&req, payload).await?;
+    let checked = crate::services::rating::check(&body).map_err(ApiError::invalid)?;
+    let view =
+        crate::services::rating::rate_by_ticket(&state, relay.id, ticket_id, checked).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
+}
+
 /// A ticket's status, result text and dates, for the call-back (回访).
 /// Only the relay's own tickets are found.
 #[utoipa::path(

@@ -62,6 +62,7 @@ fn parse_command(action: Action, bytes: &[u8]) -> Result<Command, ApiError> {
         Action::AcceptExit => Command::AcceptExit(p(bytes)?),
         Action::Close => Command::Close(p(bytes)?),
         Action::Question => Command::Question(p(bytes)?),
+        Action::Reopen => Command::Reopen(p(bytes)?),
     })
 }
 
@@ -97,6 +98,12 @@ pub async fn case_action(
                 Err(e) => workflow_error(e),
             });
         }
+        // The dispatcher keeps a case closed after a 不满意 and says why.
+        "rating-review" => {
+            let b: ReviewBody = body::parse_json(&bytes)?;
+            let n = crate::services::rating::decline_review(&state, who, id, b.reason).await?;
+            return Ok(HttpResponse::Ok().json(serde_json::json!({"reviewed": n})));
+        }
         "merge" | "split" => {
             let r = if name == "merge" {
                 let b: case_admin::MergeBody = body::parse_json(&bytes)?;
@@ -123,6 +130,12 @@ pub async fn case_action(
         Ok(out) => HttpResponse::Ok().json(out),
         Err(e) => workflow_error(e),
     })
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewBody {
+    reason: String,
 }
 
 fn content_is_json_or_empty(req: &HttpRequest, bytes: &[u8]) -> bool {

@@ -135,6 +135,8 @@ struct ReportPage {
     trend_svg: String,
     status_svg: String,
     heat_svg: String,
+    /// The pack's 12345 rates: name, formula and source.
+    rates: Vec<crate::jurisdiction::RateDefinition>,
 }
 
 /// The periods offered: this year and the three before, halves first.
@@ -301,6 +303,7 @@ async fn report_page(
                 .filter(|r| !r.by_district.is_empty())
                 .and_then(|r| rows(std::slice::from_ref(&r.total)).pop()),
             capacity: r.map(|r| r.capacity.clone()).unwrap_or_default(),
+            rates: state.pack.rates.clone(),
             trend_svg,
             status_svg,
             heat_svg,

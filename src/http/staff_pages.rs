@@ -280,6 +280,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         "new" => filter.status = Some("received".into()),
         "returned" => filter.status = Some("returned".into()),
         "overdue" => filter.overdue = Some(true),
+        "review" => filter.rating_review = true,
         // "Mine": what waits on me, as `db::cases::counts` counts it.
         "mine" => match (&staff.role, &staff.bureau, &staff.district) {
             (Role::Bureau, Some(b), _) => {
@@ -308,6 +309,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         tab("new", "新案件 New", Some(n.new)),
         tab("overdue", "逾期 Overdue", Some(n.overdue)),
         tab("returned", "退回 Returned", Some(n.returned)),
+        tab("review", "不满意待复核 Dissatisfied", Some(n.review)),
         tab("all", "全部 All", None),
     ];
     let next = page.next.as_ref().map(|n| {
@@ -455,6 +457,11 @@ struct CasePage {
     standing: Option<String>,
     punishments: Vec<super::staff_outcomes::PunishmentView>,
     history: Vec<crate::services::audit::AuditEntry>,
+    /// The reporters' ratings, in words.
+    ratings: Vec<String>,
+    /// A 不满意 waits for the dispatcher: reopen or say why not.
+    review_waiting: bool,
+    reopen_count: i32,
 }
 
 impl CasePage {
@@ -587,7 +594,14 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
         notices: c
             .notices
             .iter()
-            .map(|n| format!("{} · {} · {}", n.created_at, n.created_by, n.body))
+            .map(|n| {
+                format!(
+                    "{} · {} · {}",
+                    crate::clock::local_minute(n.created_at),
+                    n.created_by,
+                    n.body
+                )
+            })
             .collect(),
         tips: c
             .tips
@@ -595,7 +609,7 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             .map(|t| TipRow {
                 id: t.id,
                 source: t.source.clone(),
-                received_at: t.received_at.to_string(),
+                received_at: crate::clock::local_minute(t.received_at),
                 has_contact: t.has_contact,
                 description: t.description.clone(),
                 enterprise_name: t.enterprise_name.clone(),
@@ -644,7 +658,7 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
                 } else {
                     "举报人 Reporter"
                 },
-                at: m.at.to_string(),
+                at: crate::clock::local_minute(m.at),
                 body: m.body.clone(),
             })
             .collect(),
@@ -666,6 +680,51 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             .map(|r| super::staff_outcomes::PunishmentView::new(p, r))
             .collect(),
         history: c.history,
+        review_waiting: c
+            .ratings
+            .iter()
+            .any(|r| r.rating == crate::domain::rating::Rating::Dissatisfied && r.review.is_none())
+            && matches!(party, Party::Admin | Party::Dispatcher),
+        ratings: c
+            .ratings
+            .iter()
+            .map(|r| {
+                let review = match r
+                    .review
+                    .as_deref()
+                    .and_then(crate::domain::rating::Review::parse)
+                {
+                    Some(v) => format!(
+                        " · {}{}",
+                        v.label_zh(),
+                        r.review_note
+                            .as_deref()
+                            .map(|n| format!("：{n}"))
+                            .unwrap_or_default()
+                    ),
+                    None if r.rating == crate::domain::rating::Rating::Dissatisfied => {
+                        " · 待复核 awaiting review".to_string()
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "{} · {}（{}）{}{}",
+                    crate::clock::local_minute(r.rated_at),
+                    r.rating_label,
+                    if r.source == "relay" {
+                        "转办平台回访"
+                    } else {
+                        "举报人评价"
+                    },
+                    r.comment
+                        .as_deref()
+                        .map(|c| format!("：{c}"))
+                        .unwrap_or_default(),
+                    review
+                )
+            })
+            .collect(),
+        reopen_count: c.reopen_count,
     }
 }
 
@@ -763,6 +822,9 @@ fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, 
         Action::Question => Command::Question(QuestionBody {
             body: get("body").unwrap_or_default(),
         }),
+        Action::Reopen => Command::Reopen(ReopenBody {
+            public_note: get("public_note").unwrap_or_default(),
+        }),
     })
 }
 
@@ -789,6 +851,21 @@ async fn case_form(
                 crate::services::supervision::supervise(conn, &who, id, &text, now).map(|_| ())
             })
             .await
+    } else if name == "decline-review" {
+        let reason = form.text("reason");
+        use crate::services::ServiceError as S;
+        match crate::services::rating::decline_review(&state, who, id, reason).await {
+            Ok(_) => Ok(()),
+            Err(S::NotFound) => Err(WorkflowError::NotFound),
+            Err(S::Forbidden) => Err(WorkflowError::Forbidden),
+            Err(S::Invalid(f)) => Err(WorkflowError::Invalid(f)),
+            Err(S::Conflict { zh, en, .. }) => Err(WorkflowError::Invalid({
+                let mut f = crate::domain::errors::FieldErrors::default();
+                f.add("reason", zh, en);
+                f
+            })),
+            Err(_) => Err(WorkflowError::Db(crate::db::DbError::Canceled)),
+        }
     } else {
         let Some(action) = Action::parse(&name) else {
             return super::public::error_page(StatusCode::NOT_FOUND);

@@ -23,6 +23,10 @@ use crate::state::AppState;
 pub struct MultipartForm {
     pub fields: Vec<(String, String)>,
     pub files: Vec<Vec<u8>>,
+    /// Files refused while reading (too large, too many): their position
+    /// among the files sent (from 1) and why. Their bytes were skipped, so
+    /// the rest of the form (the reporter's text) still arrives.
+    pub refused: Vec<(usize, FileRefusal)>,
     pub room: Room,
 }
 
@@ -60,9 +64,13 @@ pub async fn read_multipart(
     let mut form = MultipartForm {
         fields: Vec::new(),
         files: Vec::new(),
+        refused: Vec::new(),
         room: state.gate.room(),
     };
     let (mut text_bytes, mut file_bytes, mut count) = (0usize, 0u64, 0usize);
+    // Bytes of refused files skipped: bounded like the whole body.
+    let (mut skipped, mut sent_files) = (0u64, 0usize);
+    let skip_limit = limits.max_tip_bytes + BODY_LIMIT as u64;
     while let Some(part) = parts.next().await {
         let mut part = part.map_err(|_| ApiError::malformed_form())?;
         count += 1;
@@ -82,18 +90,31 @@ pub async fn read_multipart(
             .as_ref()
             .is_some_and(|d| d.get_filename().is_some());
         let mut data = Vec::new();
+        let mut refusal: Option<FileRefusal> = None;
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|_| ApiError::malformed_form())?;
-            if is_file {
+            if is_file && refusal.is_none() {
                 if data.is_empty() && form.files.len() >= limits.max_files {
-                    return Err(ApiError::file_refused(&FileRefusal::TooMany));
+                    refusal = Some(FileRefusal::TooMany);
+                } else if (data.len() + chunk.len()) as u64 > limits.max_file_bytes {
+                    refusal = Some(FileRefusal::TooLarge);
+                } else if file_bytes + chunk.len() as u64 > limits.max_tip_bytes {
+                    refusal = Some(FileRefusal::TipTooLarge);
                 }
-                if (data.len() + chunk.len()) as u64 > limits.max_file_bytes {
-                    return Err(ApiError::file_refused(&FileRefusal::TooLarge));
+                if refusal.is_some() {
+                    // Forget what was kept of it; skip the rest.
+                    file_bytes -= data.len() as u64;
+                    data = Vec::new();
                 }
-                if file_bytes + chunk.len() as u64 > limits.max_tip_bytes {
+            }
+            if refusal.is_some() {
+                skipped += chunk.len() as u64;
+                if skipped > skip_limit {
                     return Err(ApiError::file_refused(&FileRefusal::TipTooLarge));
                 }
+                continue;
+            }
+            if is_file {
                 file_bytes += chunk.len() as u64;
                 // Twice the bytes: the body now, its cleaned copy later.
                 form.room
@@ -110,7 +131,11 @@ pub async fn read_multipart(
         }
         if is_file {
             // A file input left empty still sends a part with no bytes.
-            if !data.is_empty() {
+            if let Some(r) = refusal {
+                sent_files += 1;
+                form.refused.push((sent_files, r));
+            } else if !data.is_empty() {
+                sent_files += 1;
                 form.files.push(data);
             }
         } else {

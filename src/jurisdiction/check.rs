@@ -72,6 +72,11 @@ struct CalendarFile {
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RatesFile {
+    rate: Vec<Spanned<RateDefinition>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct WorkdaysFile {
     year: Vec<Spanned<WorkYear>>,
 }
@@ -156,6 +161,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     let deadlines: Option<DeadlinesFile> = p.parse("deadlines.toml");
     let punishment: Option<PunishmentFile> = p.parse("punishment.toml");
     let calendar: Option<CalendarFile> = p.parse("calendar.toml");
+    let rates: Option<RatesFile> = p.parse("rates.toml");
     let safeguards: Option<SafeguardsFile> = p.parse("safeguards.toml");
     let workdays: Option<WorkdaysFile> = p.parse("workdays.toml");
     let naming: Option<Spanned<Naming>> = p.parse("naming.toml");
@@ -172,6 +178,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         Some(deadlines),
         Some(punishment),
         Some(calendar),
+        Some(rates),
         Some(safeguards),
         Some(workdays),
         Some(naming),
@@ -188,6 +195,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         deadlines,
         punishment,
         calendar,
+        rates,
         safeguards,
         workdays,
         naming,
@@ -213,6 +221,30 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     unique(&mut p, "deadlines.toml", &deadlines.deadline, |r| &r.key);
     unique(&mut p, "punishment.toml", &punishment.measure, |r| &r.key);
     unique(&mut p, "calendar.toml", &calendar.report, |r| &r.key);
+    let rate_keys = unique(&mut p, "rates.toml", &rates.rate, |r| &r.key);
+    cited(&mut p, "rates.toml", &rates.rate, |r| &r.citation);
+    for r in &rates.rate {
+        if !RATE_KEYS.contains(&r.get_ref().key.as_str()) {
+            p.at(
+                "rates.toml",
+                r.span(),
+                format!(
+                    "unknown rate `{}` (known: {})",
+                    r.get_ref().key,
+                    RATE_KEYS.join(", ")
+                ),
+            );
+        }
+    }
+    for k in RATE_KEYS {
+        if !rate_keys.contains(k) {
+            p.errors.push(PackError {
+                file: "rates.toml".into(),
+                line: None,
+                message: format!("rate `{k}` is not defined"),
+            });
+        }
+    }
 
     cited(&mut p, "industries.toml", &industries.industry, |e| {
         &e.citation
@@ -335,6 +367,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
             .into_iter()
             .map(Spanned::into_inner)
             .collect(),
+        rates: rates.rate.into_iter().map(Spanned::into_inner).collect(),
         retention: safeguards
             .retention
             .into_iter()

@@ -385,6 +385,25 @@ impl PunishmentTerm {
     }
 }
 
+/// A 12345 performance rate the reports compute (rates.toml): its name,
+/// the formula in words and where the rate comes from. The formulas are
+/// fixed in the code (services::reports); the pack states them for readers
+/// and cites who asks for the rate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateDefinition {
+    /// `response_rate`, `resolution_rate` or `satisfaction_rate`.
+    pub key: String,
+    pub name: String,
+    pub name_en: String,
+    pub formula: String,
+    #[serde(default)]
+    pub citation: String,
+}
+
+/// The rates every pack must define.
+pub const RATE_KEYS: [&str; 3] = ["response_rate", "resolution_rate", "satisfaction_rate"];
+
 /// A report due date of the calendar (总结阶段).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -467,6 +486,7 @@ pub struct Pack {
     pub punishments: Vec<PunishmentMeasure>,
     pub punishment_term: PunishmentTerm,
     pub calendar: Vec<ReportDue>,
+    pub rates: Vec<RateDefinition>,
     pub retention: Vec<RetentionRule>,
     pub flood: FloodRule,
     pub workdays: Vec<WorkYear>,

@@ -89,6 +89,120 @@ pub async fn clean_all(
     Ok(cleaned)
 }
 
+/// Like [`clean_all`], but one answer per file: the form keeps the files
+/// that pass and names the ones refused, instead of dropping them all.
+pub async fn clean_each(
+    state: &AppState,
+    already: (usize, u64),
+    files: Vec<Vec<u8>>,
+) -> Result<Vec<Result<CleanFile, crate::domain::file_kind::FileRefusal>>, ServiceError> {
+    let limits: UploadLimits = state.upload_limits;
+    let (mut count, mut total) = already;
+    let budget = state.gate.budget;
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        if let Err(r) = limits.admit(count, total, f.len() as u64) {
+            out.push(Err(r));
+            continue;
+        }
+        let _slot = state.gate.decoder().await.map_err(|_| ServiceError::Busy)?;
+        let size = f.len() as u64;
+        let file = actix_web::rt::task::spawn_blocking(move || evidence::clean(&f, &budget))
+            .await
+            .map_err(|_| ServiceError::Db(DbError::Canceled))?;
+        if file.is_ok() {
+            count += 1;
+            total += size;
+        }
+        out.push(file);
+    }
+    Ok(out)
+}
+
+/// Keep cleaned files as uploads under fresh tokens, so a form shown again
+/// (a typo, a limit, one refused file) does not make the reporter choose
+/// them again. Unclaimed uploads are swept like any other.
+pub async fn keep_as_uploads(
+    state: &AppState,
+    files: Vec<CleanFile>,
+) -> Result<Vec<UploadToken>, ServiceError> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stored = seal_all(state, files).await?;
+    let tokens: Vec<UploadToken> = stored
+        .iter()
+        .map(|s| UploadToken {
+            token: crate::evidence::store::random_name(),
+            kind: s.kind,
+            size: s.size,
+            removed: s.removed.clone(),
+        })
+        .collect();
+    let (rows_of, answer) = (stored.clone(), tokens.clone());
+    let at = db::now();
+    let result = state
+        .db
+        .write(move |conn| -> Result<(), ServiceError> {
+            for (s, t) in rows_of.iter().zip(&answer) {
+                let hash = token_hash(&t.token);
+                rows::insert(
+                    conn,
+                    &NewAttachment {
+                        tip_id: None,
+                        token_hash: Some(&hash),
+                        storage_key: &s.storage_key,
+                        thumb_key: s.thumb_key.as_deref(),
+                        kind: s.kind.as_str(),
+                        size: s.size as i64,
+                        removed: &s.removed,
+                        created_at: at,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(tokens),
+        Err(e) => {
+            discard(state, stored).await;
+            Err(e)
+        }
+    }
+}
+
+/// The uploads still waiting under these tokens (spent or swept ones are
+/// left out), with their kind and size for the form to list.
+pub async fn pending_tokens(
+    state: &AppState,
+    tokens: Vec<String>,
+) -> Result<Vec<UploadToken>, ServiceError> {
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    state
+        .db
+        .read(move |conn| -> Result<Vec<UploadToken>, ServiceError> {
+            let mut out = Vec::new();
+            for t in tokens.iter().take(16) {
+                let row = rows::pending_by_tokens(conn, &[token_hash(t)])?.pop();
+                if let Some((row, kind)) =
+                    row.and_then(|r| FileKind::parse(&r.kind).map(|k| (r, k)))
+                {
+                    out.push(UploadToken {
+                        token: t.trim().to_string(),
+                        kind,
+                        size: row.size as u64,
+                        removed: row.removed,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
+
 /// Seal cleaned files into the store. On failure, whatever was written is removed.
 pub async fn seal_all(
     state: &AppState,
@@ -314,6 +428,69 @@ pub async fn add_with_receipt(
             Ok(n)
         })
         .await
+}
+
+/// The reporter adds files from the status page: cleaned and sealed as at
+/// intake, within the tip's own limits (files already attached count).
+/// Sealed files whose rows do not commit are removed again.
+pub async fn add_files_with_receipt(
+    state: &AppState,
+    receipt: Receipt,
+    files: Vec<Vec<u8>>,
+) -> Result<usize, ServiceError> {
+    let hash = state.secrets.receipt_hash(&receipt);
+    let limits = state.upload_limits;
+    // Known tip and its usage first, so a refusal costs no decoding.
+    let hash2 = hash.clone();
+    let already = state
+        .db
+        .read(move |conn| -> Result<(usize, u64), ServiceError> {
+            let tip = tips::find_by_receipt(conn, &hash2)?.ok_or(ServiceError::NotFound)?;
+            let (n, total) = rows::usage(conn, tip.id)?;
+            Ok((n as usize, total as u64))
+        })
+        .await?;
+    let cleaned = clean_all(state, already, files).await?;
+    let stored = seal_all(state, cleaned).await?;
+    let n = stored.len();
+    let rows_of = stored.clone();
+    let result = state
+        .db
+        .write(move |conn| -> Result<(), ServiceError> {
+            let tip = tips::find_by_receipt(conn, &hash)?.ok_or(ServiceError::NotFound)?;
+            // Checked again under the writer: two pages sent at once must
+            // not pass the limits together.
+            let (count, total) = rows::usage(conn, tip.id)?;
+            let (mut count, mut total) = (count as usize, total as u64);
+            for s in &rows_of {
+                limits
+                    .admit(count, total, s.size)
+                    .map_err(ServiceError::Refused)?;
+                count += 1;
+                total += s.size;
+            }
+            let at = db::now();
+            insert_for_tip(conn, tip.id, &rows_of, at)?;
+            if let Some(case_id) = rows::case_of(conn, tip.id)? {
+                audit::append(
+                    conn,
+                    "reporter",
+                    "attachment.added",
+                    &format!("case:{case_id}"),
+                    &format!("{{\"tip\":{},\"files\":{n}}}", tip.id),
+                    at,
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(n),
+        Err(e) => {
+            discard(state, stored).await;
+            Err(e)
+        }
+    }
 }
 
 /// An attachment row, if `scope` may see its case.

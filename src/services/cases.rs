@@ -120,6 +120,10 @@ pub struct CaseDetail {
     pub list_standing: Option<crate::domain::lists::Standing>,
     /// Its joint-punishment records (联合惩戒), proposed or decided.
     pub punishments: Vec<db::punishments::PunishmentRow>,
+    /// The reporters' ratings (回访、评价) of this case's tips.
+    pub ratings: Vec<crate::services::rating::RatingView>,
+    /// Times reopened for 二次办理.
+    pub reopen_count: i32,
 }
 
 #[derive(Debug, Serialize)]
@@ -293,6 +297,8 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
             Ok(CaseDetail {
                 list_standing: crate::services::lists::case_standing(&ms, &records),
                 punishments: db::punishments::of_case(conn, id)?,
+                ratings: crate::services::rating::of_case(conn, id)?,
+                reopen_count: row.reopen_count,
                 records,
                 deadlines,
                 enterprise_credit_code: row.enterprise_credit_code.clone(),

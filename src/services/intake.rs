@@ -45,6 +45,26 @@ pub struct Receipted {
     pub receipt: String,
     pub status: TipStatus,
     pub received_at: NaiveDateTime,
+    /// The bureau the routing proposes (the dispatcher confirms it).
+    #[serde(default)]
+    pub handled_by: Option<String>,
+    /// The day by which a first answer is due: the pack's dispatch and
+    /// verification limits in working days from the day received.
+    #[serde(default)]
+    pub answer_due_on: Option<chrono::NaiveDate>,
+}
+
+/// The day a first answer is due for a tip received on `day`: dispatch
+/// within the pack's dispatch limit, then the verification limit, both in
+/// the pack's working days. None when the pack sets no verification limit.
+pub fn first_answer_due(
+    pack: &crate::jurisdiction::Pack,
+    dimensions: &[String],
+    day: chrono::NaiveDate,
+) -> Option<chrono::NaiveDate> {
+    use crate::services::workflow::step_due;
+    let dispatched = step_due(pack, "dispatch", dimensions, day).unwrap_or(day);
+    step_due(pack, "verify", dimensions, dispatched)
 }
 
 /// Commit a tip with its evidence; sealed files whose rows do not commit are
@@ -103,10 +123,22 @@ async fn commit_with_evidence(
             }
             // Route and match before taking the writer: on SQLite there is one.
             let prepared = prepare(&st, draft, source);
+            let pack = &st.pack;
             let answer = Receipted {
                 receipt: prepared.receipt.grouped(),
                 status: TipStatus::Received,
                 received_at: prepared.received_at,
+                handled_by: prepared
+                    .proposal
+                    .lead_bureau
+                    .as_deref()
+                    .and_then(|k| pack.bureau(k))
+                    .map(|b| b.name.clone()),
+                answer_due_on: first_answer_due(
+                    pack,
+                    &prepared.proposal.dimensions,
+                    crate::clock::local_day(prepared.received_at),
+                ),
             };
             // Grouped with other tips waiting for SQLite's writer; still
             // answered only after its COMMIT.

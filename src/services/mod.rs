@@ -18,6 +18,7 @@ pub mod lookup;
 pub mod ops;
 pub mod outbox;
 pub mod punishment;
+pub mod rating;
 pub mod registry;
 pub mod relay;
 pub mod rematch;
@@ -52,6 +53,16 @@ pub enum ServiceError {
     /// Too many uploads at once: try again shortly (503 with Retry-After).
     #[error("busy")]
     Busy,
+    /// The request conflicts with the record's state (409), with a reason.
+    #[error("conflict: {code}")]
+    Conflict {
+        code: &'static str,
+        zh: &'static str,
+        en: &'static str,
+    },
+    /// The reader's role may not take this action (403).
+    #[error("forbidden")]
+    Forbidden,
     /// The evidence store failed (disk, object store).
     #[error("evidence storage: {0}")]
     Storage(String),

@@ -121,6 +121,54 @@ pub fn enqueue_tip_status(
     .map(Some)
 }
 
+pub const EVENT_TIP_RATING: &str = "tip.rating";
+
+/// The JSON body of a rating call-back: the reporter rated the outcome
+/// through tipline (the relay's own 回访 it already knows).
+#[derive(Debug, Serialize)]
+pub struct RatingEvent<'a> {
+    pub event: &'a str,
+    pub ticket_id: &'a str,
+    pub rating: crate::domain::rating::Rating,
+    pub rating_label: &'a str,
+    pub at: NaiveDateTime,
+}
+
+/// Enqueue a rating call-back for a relayed tip, inside the rating's transaction.
+pub fn enqueue_tip_rating(
+    conn: &mut DbConnection,
+    tip_id: i64,
+    rating: crate::domain::rating::Rating,
+    at: NaiveDateTime,
+) -> QueryResult<Option<i64>> {
+    let Some((relay_id, ticket_id)) = relays::ticket_of_tip(conn, tip_id)? else {
+        return Ok(None);
+    };
+    if relays::signing(conn, relay_id)?.1.is_none() {
+        return Ok(None);
+    }
+    let payload = serde_json::to_string(&RatingEvent {
+        event: EVENT_TIP_RATING,
+        ticket_id: &ticket_id,
+        rating,
+        rating_label: rating.label_zh(),
+        at,
+    })
+    .expect("events serialise");
+    outbox::insert(
+        conn,
+        &outbox::NewEntry {
+            relay_id,
+            tip_id,
+            ticket_id: &ticket_id,
+            event: EVENT_TIP_RATING,
+            payload: &payload,
+            at,
+        },
+    )
+    .map(Some)
+}
+
 pub const EVENT_CASE_OVERDUE: &str = "case.overdue";
 
 /// The JSON body of an overdue call-back: the step the bureau is late with.

@@ -74,6 +74,11 @@ fn row_cells(r: &Row) -> Vec<Cell<'_>> {
         n(r.yellow),
         n(r.red),
         n(r.closures),
+        r.response_rate.into(),
+        r.resolution_rate.into(),
+        n(r.rated),
+        r.satisfaction_rate.into(),
+        n(r.reopened),
     ]
 }
 

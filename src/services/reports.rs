@@ -100,6 +100,25 @@ pub struct Row {
     /// Closure and licence-revocation orders (关停) in the period; not
     /// cases closed (办结).
     pub closures: i64,
+    /// 响应率 (rates.toml): of the cases opened in the period — leaving
+    /// out those merged away, and those not yet dispatched whose dispatch
+    /// limit falls after the period — the share first dispatched by the
+    /// pack's dispatch limit (working days from the day opened).
+    pub responded_in_time: i64,
+    pub response_base: i64,
+    pub response_rate: Option<f64>,
+    /// 解决率: of the same cases — leaving out open ones whose handling
+    /// limit (dispatch + verification limits) falls after the period — the
+    /// share closed (办结) by that limit.
+    pub resolved_in_time: i64,
+    pub resolution_base: i64,
+    pub resolution_rate: Option<f64>,
+    /// 满意率: ratings given in the period, (满意 + 基本满意) / rated.
+    pub rated: i64,
+    pub rated_satisfied: i64,
+    pub satisfaction_rate: Option<f64>,
+    /// Cases reopened for 二次办理 in the period.
+    pub reopened: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -142,6 +161,7 @@ struct CaseRef {
     district: String,
     bureau: String,
     industry: String,
+    dimensions: Vec<String>,
     created_at: NaiveDateTime,
 }
 
@@ -149,14 +169,20 @@ struct CaseRef {
 fn finish_row(name: String, key: String, mut a: Acc) -> Row {
     let r = &mut a.row;
     let findings = r.substantiated + r.partly + r.unsubstantiated + r.unverifiable;
-    r.substantiated_rate = (findings > 0).then(|| {
-        ((r.substantiated + r.partly) as f64 / findings as f64 * 10000.0).round() / 10000.0
-    });
+    r.substantiated_rate = share(r.substantiated + r.partly, findings);
+    r.response_rate = share(r.responded_in_time, r.response_base);
+    r.resolution_rate = share(r.resolved_in_time, r.resolution_base);
+    r.satisfaction_rate = share(r.rated_satisfied, r.rated);
     (r.dispatch_days_median, r.dispatch_days_p90) = median_p90(a.dispatch_days);
     (r.verify_days_median, r.verify_days_p90) = median_p90(a.verify_days);
     r.name = name;
     r.key = key;
     a.row
+}
+
+/// `part / whole` to four places, or none of nothing.
+fn share(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 / whole as f64 * 10000.0).round() / 10000.0)
 }
 
 fn days(a: NaiveDateTime, b: NaiveDateTime) -> f64 {
@@ -181,6 +207,7 @@ type CaseFact = (
     Option<String>,
     Option<String>,
     Option<String>,
+    String,
     NaiveDateTime,
 );
 type TipFact = (
@@ -258,11 +285,12 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
             cases::district,
             cases::lead_bureau,
             cases::industry,
+            cases::dimensions,
             cases::created_at,
         ))
         .load(conn)?;
     let mut cases_by_id = BTreeMap::new();
-    for (id, d, b, i, created_at) in case_rows {
+    for (id, d, b, i, dims, created_at) in case_rows {
         let d = d.unwrap_or_default();
         if district.as_ref().is_some_and(|x| *x != d) {
             continue;
@@ -273,6 +301,7 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
                 district: d,
                 bureau: b.unwrap_or_default(),
                 industry: i.unwrap_or_default(),
+                dimensions: crate::db::key_list(&dims),
                 created_at,
             },
         );
@@ -347,6 +376,9 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
     // The lead bureau of each case's latest dispatch, whose return it is.
     let mut sent_to: BTreeMap<i64, String> = BTreeMap::new();
     let mut status_then: BTreeMap<i64, &'static str> = BTreeMap::new();
+    // When each case was first closed (办结), and the cases merged away.
+    let mut first_close: BTreeMap<i64, NaiveDateTime> = BTreeMap::new();
+    let mut merged_away: std::collections::BTreeSet<i64> = Default::default();
     for (action, subject, at, detail) in &audit {
         let Some(id) = case_id_of(subject) else {
             continue;
@@ -357,6 +389,12 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
         let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
         if let Some(s) = status_after(action, &v, id) {
             status_then.insert(id, s.as_str());
+            if s == CaseStatus::Closed {
+                first_close.entry(id).or_insert(*at);
+                if action == "case.merge" {
+                    merged_away.insert(id);
+                }
+            }
         }
         let in_period = *at >= start;
         match action.as_str() {
@@ -392,12 +430,57 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
                     both(&c.district, &c.bureau, &mut |a| a.verify_days.push(d));
                 }
             }
+            "case.reopen" => both(&c.district, &c.bureau, &mut |a| a.row.reopened += 1),
             "case.order" => {
                 if matches!(v["measure"].as_str(), Some("close" | "revoke_licence")) {
                     both(&c.district, &c.bureau, &mut |a| a.row.closures += 1);
                 }
             }
             _ => {}
+        }
+    }
+
+    // 响应率 and 解决率 over the cases opened in the period, as of its end.
+    for (id, c) in &cases_by_id {
+        let opened = local_day(c.created_at);
+        if opened < from || opened > to || merged_away.contains(id) {
+            continue;
+        }
+        let limit = crate::services::workflow::step_due(pack, "dispatch", &c.dimensions, opened);
+        if let Some(due) = limit {
+            match first_dispatch.get(id).map(|t| local_day(*t)) {
+                Some(day) => both(&c.district, &c.bureau, &mut |a| {
+                    a.row.response_base += 1;
+                    a.row.responded_in_time += i64::from(day <= due);
+                }),
+                None if due < to => both(&c.district, &c.bureau, &mut |a| a.row.response_base += 1),
+                None => {}
+            }
+        }
+        let limit = crate::services::intake::first_answer_due(pack, &c.dimensions, opened);
+        if let Some(due) = limit {
+            match first_close.get(id).map(|t| local_day(*t)) {
+                Some(day) => both(&c.district, &c.bureau, &mut |a| {
+                    a.row.resolution_base += 1;
+                    a.row.resolved_in_time += i64::from(day <= due);
+                }),
+                None if due < to => {
+                    both(&c.district, &c.bureau, &mut |a| a.row.resolution_base += 1)
+                }
+                None => {}
+            }
+        }
+    }
+
+    // 满意率: ratings given in the period, by the rated case.
+    for (case_id, rating) in crate::db::ratings::rated_in(conn, start, end)? {
+        if let Some(c) = cases_by_id.get(&case_id) {
+            let satisfied =
+                crate::domain::rating::Rating::parse(&rating).is_some_and(|r| r.is_satisfied());
+            both(&c.district, &c.bureau, &mut |a| {
+                a.row.rated += 1;
+                a.row.rated_satisfied += i64::from(satisfied);
+            });
         }
     }
 
@@ -510,7 +593,7 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
 }
 
 /// Chinese headers of the row tables (CSV and XLSX), in field order.
-pub const ROW_HEADERS: [&str; 21] = [
+pub const ROW_HEADERS: [&str; 26] = [
     "代码",
     "名称",
     "网页举报",
@@ -532,6 +615,11 @@ pub const ROW_HEADERS: [&str; 21] = [
     "黄牌企业",
     "红牌企业",
     "关停数",
+    "响应率",
+    "解决率",
+    "评价数",
+    "满意率",
+    "二次办理数",
 ];
 
 pub const CAPACITY_HEADERS: [&str; 5] = ["行业代码", "行业", "单位", "企业数", "退出产能"];
@@ -573,6 +661,11 @@ fn cells(r: &Row, rate: &dyn Fn(f64) -> String, days: &dyn Fn(f64) -> String) ->
         r.yellow.to_string(),
         r.red.to_string(),
         r.closures.to_string(),
+        rate(r.response_rate),
+        rate(r.resolution_rate),
+        r.rated.to_string(),
+        rate(r.satisfaction_rate),
+        r.reopened.to_string(),
     ]
 }
 

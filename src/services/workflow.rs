@@ -155,6 +155,14 @@ pub struct CloseBody {
     pub public_note: String,
 }
 
+/// `reopen` (二次办理): what the reporter and the relay are told, and
+/// why, in one public text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenBody {
+    pub public_note: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionBody {
@@ -173,6 +181,7 @@ pub enum Command {
     AcceptExit(AcceptExitBody),
     Close(CloseBody),
     Question(QuestionBody),
+    Reopen(ReopenBody),
 }
 
 impl Command {
@@ -188,6 +197,7 @@ impl Command {
             Command::AcceptExit(_) => Action::AcceptExit,
             Command::Close(_) => Action::Close,
             Command::Question(_) => Action::Question,
+            Command::Reopen(_) => Action::Reopen,
         }
     }
 }
@@ -575,6 +585,18 @@ pub fn apply(
             change.due_on = Some(None);
             public_note = Some(note);
         }
+        Command::Reopen(b) => {
+            let note = text("public_note", &b.public_note, true)?;
+            // Back to the lead bureau with a fresh verification limit.
+            let due = step_due(pack, "verify", &dims, today);
+            change.due_step = Some(due.map(|_| "verify"));
+            change.due_on = Some(due);
+            let reviewed = crate::services::rating::reviewed_by_reopening(
+                conn, case_id, &note, &who.actor, now,
+            )?;
+            detail = serde_json::json!({"public_note": note, "ratings_reviewed": reviewed});
+            public_note = Some(note);
+        }
         Command::Question(b) => {
             let body = text("body", &b.body, true)?;
             for tip_id in measures::tip_ids(conn, case_id)? {
@@ -583,7 +605,7 @@ pub fn apply(
             detail = serde_json::json!({"body": body});
         }
     }
-    if let Some(n) = &public_note {
+    if let Some(n) = public_note.as_ref().filter(|_| action == Action::Close) {
         change.public_result = Some(n);
     }
     if !measures::set_status(conn, case_id, from.as_str(), to.as_str(), &change, now)? {

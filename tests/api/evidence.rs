@@ -154,14 +154,6 @@ fn refused_files_leave_nothing_behind() {
     let res = app.post("/api/v1/uploads", "application/octet-stream", &big);
     assert_eq!(res.status, 413, "{}", res.body);
 
-    // A sixth file.
-    let photo = samples::jpeg();
-    let six: Vec<(&str, &[u8])> = (0..6).map(|_| ("p.jpg", photo.as_slice())).collect();
-    let (ct, body) = multipart(&fields, &six);
-    let res = app.post("/tips", &ct, body);
-    assert_eq!(res.status, 413, "{}", res.body);
-    assert!(res.body.contains("附件数量超过上限"), "{}", res.body);
-
     // HEIC is refused with advice.
     let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\x08free".to_vec();
     let res = app.post("/api/v1/uploads", "image/heic", &heic);
@@ -175,11 +167,44 @@ fn refused_files_leave_nothing_behind() {
 
     assert_eq!(counts(&app), before, "files on disk, attachment rows, tips");
 
+    // A sixth file is refused by its number; the five before it are
+    // cleaned and kept (as uploads, on no tip) for the form shown again,
+    // so the reporter does not choose them again.
+    let photo = samples::jpeg();
+    let six: Vec<(&str, &[u8])> = (0..6).map(|_| ("p.jpg", photo.as_slice())).collect();
+    let (ct, body) = multipart(&fields, &six);
+    let res = app.post("/tips", &ct, body);
+    assert_eq!(res.status, 413, "{}", res.body);
+    assert!(res.body.contains("附件数量超过上限"), "{}", res.body);
+    assert!(res.body.contains("第6个文件未能接收"), "{}", res.body);
+    let kept: Vec<String> = res
+        .body
+        .split("name=\"kept\" value=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect();
+    assert_eq!(kept.len(), 5, "{}", res.body);
+    let after = counts(&app);
+    assert_eq!(
+        (after.1, after.2),
+        (before.1 + 5, before.2),
+        "kept, on no tip"
+    );
+    // Sent again without the sixth: one tip with the five kept files.
+    let mut again: Vec<(&str, &str)> = fields.clone();
+    for k in &kept {
+        again.push(("kept", k));
+    }
+    let res = app.post_form("/tips", &again);
+    assert_eq!(res.status, 200, "{}", res.body);
+    let after = counts(&app);
+    assert_eq!((after.1, after.2), (before.1 + 5, before.2 + 1));
+
     // Five files are fine.
     let five: Vec<(&str, &[u8])> = (0..5).map(|_| ("p.jpg", photo.as_slice())).collect();
     let (ct, body) = multipart(&fields, &five);
     assert_eq!(app.post("/tips", &ct, body).status, 200);
-    assert_eq!(counts(&app).1, before.1 + 5);
+    assert_eq!(counts(&app).1, before.1 + 10);
 }
 
 /// A zip whose one entry inflates to 50 MiB of zeros.

@@ -267,9 +267,13 @@ fn the_form_works_without_javascript() {
             .contains("<option value=\"baoan\">宝安区</option>")
     );
     assert!(page.body.contains("<option value=\"steel\">钢铁</option>"));
-    // One external script (the proof-of-work, issue 8), nothing inline; the
-    // form below is posted without running it.
-    assert_eq!(page.body.matches("<script").count(), 1);
+    // Two external scripts (the proof of work, the character counter),
+    // nothing inline; the form below is posted without running them.
+    assert_eq!(page.body.matches("<script").count(), 2);
+    assert!(
+        page.body
+            .contains("<script src=\"/static/counter.js\" defer></script>")
+    );
     assert!(
         page.body
             .contains("<script src=\"/static/pow.js\" defer></script>")
@@ -295,8 +299,8 @@ fn the_form_works_without_javascript() {
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.header("cache-control"), Some("no-store"));
     assert!(res.body.contains("请立即抄写"));
-    let start = res.body.find("id=\"receipt\">").unwrap() + "id=\"receipt\">".len();
-    let receipt = &res.body[start..start + 23];
+    let receipt = &common::receipt_on_page(&res.body);
+    assert_eq!(receipt.len(), 23, "{receipt}");
     assert_eq!(app.counts(), (1, 1, 0));
 
     let status = app.get("/status");

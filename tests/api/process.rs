@@ -144,8 +144,8 @@ fn logs_hold_no_client_address_user_agent_or_receipt() {
     )
     .unwrap();
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");
-    let start = r.find("id=\"receipt\">").unwrap() + "id=\"receipt\">".len();
-    let receipt = r[start..start + 23].to_string();
+    let receipt = common::receipt_on_page(&r);
+    assert_eq!(receipt.len(), 23, "{receipt}");
     let r = post(
         port,
         Some(from),

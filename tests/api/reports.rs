@@ -79,6 +79,8 @@ enum Step {
     Reinspect(bool),
     Exit(f64, &'static str),
     Close,
+    /// 二次办理 after a dissatisfied rating.
+    Reopen,
 }
 
 /// One case of the fixture: everything the expected figures follow from.
@@ -95,6 +97,8 @@ struct Case {
     overdue: Vec<NaiveDateTime>,
     /// Notices sent by hand: never counted as overdue.
     supervise: Vec<NaiveDateTime>,
+    /// The first tip's rating (回访、评价): when, and the grade.
+    ratings: Vec<(NaiveDateTime, &'static str)>,
 }
 
 impl Case {
@@ -126,6 +130,7 @@ impl Case {
             Step::Reinspect(true) => "reinspected",
             Step::Exit(..) => "exit_accepted",
             Step::Close => "closed",
+            Step::Reopen => "dispatched",
         })
     }
 }
@@ -248,6 +253,16 @@ fn fixture() -> Vec<Case> {
         } else {
             Vec::new()
         };
+        // Closed cases are rated two days after closing; a third of them
+        // 不满意, and some of those reopened (二次办理) a day later.
+        let mut ratings = Vec::new();
+        if let Some((closed, Step::Close)) = steps.last().cloned() {
+            let grade = ["satisfied", "basic", "dissatisfied"][i % 3];
+            ratings.push((closed + Duration::days(2), grade));
+            if grade == "dissatisfied" && i % 2 == 0 {
+                steps.push((closed + Duration::days(3), Step::Reopen));
+            }
+        }
         out.push(Case {
             district,
             bureau,
@@ -256,6 +271,7 @@ fn fixture() -> Vec<Case> {
             steps,
             overdue,
             supervise,
+            ratings,
         });
     }
     let plain = |at: NaiveDateTime, src: Src, steps: Vec<(NaiveDateTime, Step)>| Case {
@@ -266,6 +282,7 @@ fn fixture() -> Vec<Case> {
         steps,
         overdue: Vec::new(),
         supervise: Vec::new(),
+        ratings: Vec::new(),
     };
     // 2019-06-30 23:30 in China is in H1, dispatched in its last minutes;
     // the finding at midnight China time is in H2.
@@ -384,6 +401,9 @@ fn command(case: &Case, step: &Step, n: usize) -> Command {
         Step::Close => Command::Close(CloseBody {
             public_note: "已办结".into(),
         }),
+        Step::Reopen => Command::Reopen(ReopenBody {
+            public_note: "二次办理".into(),
+        }),
     }
 }
 
@@ -428,6 +448,7 @@ fn load(app: &TestApp, cases: &[Case]) {
                         at: c.created(),
                     },
                 )?;
+                let mut first_tip = None;
                 for (k, (at, src)) in c.tips.iter().enumerate() {
                     tip_no += 1;
                     if k > 0 {
@@ -461,6 +482,7 @@ fn load(app: &TestApp, cases: &[Case]) {
                             matching: None,
                         },
                     )?;
+                    first_tip.get_or_insert(tip_id);
                     let channel = match src {
                         Src::Hotline => "hotline",
                         Src::Platform => "platform",
@@ -487,6 +509,18 @@ fn load(app: &TestApp, cases: &[Case]) {
                 for (at, step) in &c.steps {
                     workflow::apply(conn, &pack, &admin(), case_id, command(c, step, n), *at)
                         .map_err(|err| anyhow::anyhow!("case {n} {step:?}: {err:?}"))?;
+                }
+                for (at, grade) in &c.ratings {
+                    tipline::db::ratings::insert(
+                        conn,
+                        &tipline::db::ratings::NewRating {
+                            tip_id: first_tip.unwrap(),
+                            rating: grade,
+                            comment: None,
+                            source: "web",
+                            rated_at: *at,
+                        },
+                    )?;
                 }
                 for (kind, times) in [("overdue", &c.overdue), ("supervise", &c.supervise)] {
                     for at in times {
@@ -540,7 +574,18 @@ struct Acc {
     verify: Vec<f64>,
 }
 
-fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
+/// Working days the fixture's cases (dimension `energy`) are given by the
+/// Shenzhen pack's deadlines.toml: dispatch (`case_dispatch`) and
+/// verification (`hotline_complaint_reply`).
+const DISPATCH_DAYS: u32 = 1;
+const VERIFY_DAYS: u32 = 15;
+
+fn expected(
+    cases: &[Case],
+    period: &str,
+    district: Option<&str>,
+    cal: &tipline::domain::working_days::WorkCalendar,
+) -> Report {
     let (from, to) = match period {
         "2019H1" => ((2019, 1, 1), (2019, 6, 30)),
         "2019H2" => ((2019, 7, 1), (2019, 12, 31)),
@@ -570,6 +615,44 @@ fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
             continue;
         }
         let b = c.current_bureau();
+        // 响应率 and 解决率: cases opened in the period, as of its end.
+        let china_day = |t: NaiveDateTime| (t + Duration::hours(8)).date();
+        let opened = china_day(c.created());
+        if opened >= from && opened <= to {
+            let dispatch_due = cal.add_working_days(opened, DISPATCH_DAYS);
+            let answer_due = cal.add_working_days(dispatch_due, VERIFY_DAYS);
+            let first = |want: fn(&Step) -> bool| {
+                c.steps
+                    .iter()
+                    .find(|(at, s)| *at < end && want(s))
+                    .map(|(at, _)| china_day(*at))
+            };
+            let dispatched = first(|s| matches!(s, Step::Dispatch(_)));
+            let closed = first(|s| matches!(s, Step::Close));
+            for (done, due, response) in [
+                (dispatched, dispatch_due, true),
+                (closed, answer_due, false),
+            ] {
+                let counted = done.is_some() || due < to;
+                let in_time = done.is_some_and(|day| day <= due);
+                add(d, b, &|a| {
+                    let (n, base) = if response {
+                        (&mut a.row.responded_in_time, &mut a.row.response_base)
+                    } else {
+                        (&mut a.row.resolved_in_time, &mut a.row.resolution_base)
+                    };
+                    *base += i64::from(counted);
+                    *n += i64::from(in_time);
+                });
+            }
+        }
+        for (_, grade) in c.ratings.iter().filter(|r| inside(&r.0)) {
+            let satisfied = *grade != "dissatisfied";
+            add(d, b, &|a| {
+                a.row.rated += 1;
+                a.row.rated_satisfied += i64::from(satisfied);
+            });
+        }
         for (at, src) in c.tips.iter().filter(|t| inside(&t.0)) {
             let month = (*at + Duration::hours(8)).format("%Y-%m").to_string();
             *months.entry(month).or_default() += 1;
@@ -601,6 +684,7 @@ fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
                     }
                 }
                 Step::Return if now_in => add(d, sent_to, &|a| a.row.returned += 1),
+                Step::Reopen if now_in => add(d, b, &|a| a.row.reopened += 1),
                 Step::Verify(f) if now_in => {
                     let x = days(first.unwrap(), *at);
                     add(d, b, &|a| {
@@ -654,15 +738,21 @@ fn expected(cases: &[Case], period: &str, district: Option<&str>) -> Report {
     let row = |name: String, key: String, a: Acc| {
         let r = &a.row;
         let findings = r.substantiated + r.partly + r.unsubstantiated + r.unverifiable;
-        let rate = (findings > 0).then(|| {
-            ((r.substantiated + r.partly) as f64 / findings as f64 * 10000.0).round() / 10000.0
-        });
+        let share =
+            |n: i64, of: i64| (of > 0).then(|| (n as f64 / of as f64 * 10000.0).round() / 10000.0);
+        let rate = share(r.substantiated + r.partly, findings);
+        let response_rate = share(r.responded_in_time, r.response_base);
+        let resolution_rate = share(r.resolved_in_time, r.resolution_base);
+        let satisfaction_rate = share(r.rated_satisfied, r.rated);
         let (dm, dp) = median_p90(a.dispatch);
         let (vm, vp) = median_p90(a.verify);
         Row {
             name,
             key,
             substantiated_rate: rate,
+            response_rate,
+            resolution_rate,
+            satisfaction_rate,
             dispatch_days_median: dm,
             dispatch_days_p90: dp,
             verify_days_median: vm,
@@ -773,6 +863,11 @@ fn assert_workbook(bytes: &[u8], report: &Value) {
         "yellow",
         "red",
         "closures",
+        "response_rate",
+        "resolution_rate",
+        "rated",
+        "satisfaction_rate",
+        "reopened",
     ];
     let rows_of = |rows: &[Value]| -> Vec<Vec<Value>> {
         rows.iter()
@@ -921,8 +1016,9 @@ fn half_year_report_on_two_hundred_cases() {
         reports::build(&mut conn, &pack, &ask).unwrap()
     };
 
+    let cal = pack.work_calendar();
     let h1 = build("2019H1", None);
-    let want = expected(&cases, "2019H1", None);
+    let want = expected(&cases, "2019H1", None, &cal);
     // The fixture reaches every table and every kind of figure.
     assert!(want.by_district.len() == 6 && want.by_bureau.len() == 5);
     let total = |f: fn(&Row) -> i64| want.by_district.iter().map(f).sum::<i64>();
@@ -939,6 +1035,19 @@ fn half_year_report_on_two_hundred_cases() {
         ("yellow", total(|r| r.yellow)),
         ("red", total(|r| r.red)),
         ("closures", total(|r| r.closures)),
+        ("rated", total(|r| r.rated)),
+        ("reopened", total(|r| r.reopened)),
+        ("responded in time", total(|r| r.responded_in_time)),
+        (
+            "responded late",
+            total(|r| r.response_base - r.responded_in_time),
+        ),
+        ("resolved in time", total(|r| r.resolved_in_time)),
+        (
+            "resolved late",
+            total(|r| r.resolution_base - r.resolved_in_time),
+        ),
+        ("dissatisfied", total(|r| r.rated - r.rated_satisfied)),
     ] {
         assert!(n > 0, "the fixture has no {what} in H1");
     }
@@ -959,11 +1068,14 @@ fn half_year_report_on_two_hundred_cases() {
     assert_eq!(month(&h1, "2019-07"), None);
     assert_eq!(h1.tips_per_month.len(), 6);
 
-    assert_report(&build("2019H2", None), &expected(&cases, "2019H2", None));
-    assert_report(&build("2019", None), &expected(&cases, "2019", None));
+    assert_report(
+        &build("2019H2", None),
+        &expected(&cases, "2019H2", None, &cal),
+    );
+    assert_report(&build("2019", None), &expected(&cases, "2019", None, &cal));
     assert_report(
         &build("2019H1", Some("宝安区")),
-        &expected(&cases, "2019H1", Some("baoan")),
+        &expected(&cases, "2019H1", Some("baoan"), &cal),
     );
 
     // The workbook says what the JSON says.

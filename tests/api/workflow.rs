@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tipline::domain::deadline::add_months;
 use tipline::services::workflow::local_day;
 
-const ACTIONS: [&str; 10] = [
+const ACTIONS: [&str; 11] = [
     "dispatch",
     "accept",
     "return",
@@ -20,6 +20,7 @@ const ACTIONS: [&str; 10] = [
     "accept-exit",
     "close",
     "question",
+    "reopen",
 ];
 
 /// A body each action accepts, so a 409 is about the state, not the body.
@@ -36,6 +37,7 @@ fn body_for(action: &str) -> Value {
         "accept-exit" => json!({"equipment": "中频炉", "capacity": 2.0, "unit": "万吨/年"}),
         "close" => json!({"public_note": "已办结"}),
         "question" => json!({"body": "请问具体位置？"}),
+        "reopen" => json!({"public_note": "您对办理结果不满意，本案已重新交办。"}),
         _ => json!({}),
     }
 }
@@ -352,8 +354,9 @@ fn one_case_walks_through_every_state() {
         json!({"public_note": "经核查属实，企业已拆除落后设备，产能已退出。感谢您的举报。"}),
     );
     assert_eq!(out["status"], "closed");
-    assert_eq!(out["allowed"], json!([]));
-    illegal_all_but(&app, &disp, id, &[]);
+    // Closed: only a 二次办理 (reopen) may follow.
+    assert_eq!(out["allowed"], json!(["reopen"]));
+    illegal_all_but(&app, &disp, id, &["reopen"]);
 
     // The reporter reads the result with the receipt.
     let progress = lookup(&app, &tip.receipt);

@@ -441,3 +441,21 @@ pub fn sample_tip() -> serde_json::Value {
         "occurred_on": "2026-11-01"
     })
 }
+
+/// The receipt on a receipt page, as the reporter reads it: the text of
+/// the `#receipt` element without its markup (each group is its own span).
+pub fn receipt_on_page(body: &str) -> String {
+    let start = body.find("id=\"receipt\">").expect("a receipt page") + "id=\"receipt\">".len();
+    let end = start + body[start..].find("</p>").expect("the receipt's end");
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in body[start..end].chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}

@@ -1,0 +1,2 @@
+DROP TABLE tip_ratings;
+ALTER TABLE cases DROP COLUMN reopen_count;
