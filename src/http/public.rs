@@ -232,6 +232,7 @@ pub async fn submit(
     let checked = intake::check(&state, input);
     // Clean every new file (the kept ones are clean already), within the
     // tip's limits counting the kept ones.
+    let sent_kept = kept_tokens.len();
     let kept = match attachments::pending_tokens(&state, kept_tokens).await {
         Ok(k) => k,
         Err(e) => return error_page(ApiError::from(e).status),
@@ -268,6 +269,22 @@ pub async fn submit(
             notice: None,
         }),
     };
+    if kept.len() < sent_kept {
+        // Swept (hours old) or spent by an earlier submission: never send
+        // the tip without a file the reporter believes attached.
+        again
+            .get_or_insert(Again {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                errors: FieldErrors::default(),
+                notice: None,
+            })
+            .errors
+            .add(
+                "files",
+                "之前保留的附件已失效（已提交或已过期），请重新选择",
+                "a file kept earlier is no longer held (sent already, or expired); attach it again",
+            );
+    }
     if let Some((_, first)) = refused.first() {
         let a = again.get_or_insert(Again {
             status: ApiError::file_refused(first).status,

@@ -27,6 +27,7 @@ mod registry;
 mod registry_routing;
 mod relay;
 mod relay_process;
+mod reporter;
 mod reports;
 mod retention;
 mod schema;
