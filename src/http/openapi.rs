@@ -116,6 +116,34 @@ pub struct Progress {
     pub updated_at: String,
     pub updates: Vec<ProgressUpdate>,
     pub messages: Vec<ProgressMessage>,
+    /// The report as submitted.
+    pub description: String,
+    pub enterprise_name: Option<String>,
+    pub address: Option<String>,
+    /// Files attached to the tip.
+    pub files: i64,
+    /// The handling bureau (承办单位): proposed until dispatched.
+    pub handled_by: Option<String>,
+    pub handler_confirmed: bool,
+    /// The day the next answer is due (办理时限), while the case is open.
+    pub expected_on: Option<String>,
+    /// A question from staff waits for the reporter (待您回复).
+    pub awaiting_reply: bool,
+    pub rating: Option<crate::services::rating::RatingView>,
+    /// Closed and not yet rated.
+    pub can_rate: bool,
+}
+
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    #[schema(example = "12345-67890-12345-67890")]
+    pub receipt: String,
+    /// `satisfied` (满意), `basic` (基本满意) or `dissatisfied` (不满意).
+    #[schema(example = "satisfied")]
+    pub rating: String,
+    #[schema(max_length = 500)]
+    pub comment: Option<String>,
 }
 
 /// Submit a tip anonymously.
@@ -159,6 +187,21 @@ fn lookup_tip() {}
     ))]
 fn add_message() {}
 
+/// 回访、评价: the reporter rates a closed case's outcome, once.
+#[utoipa::path(post, path = "/api/v1/tips/rating", tag = "public", request_body = RatingRequest,
+    responses(
+        (status = 200, description = "the rating", body = crate::services::rating::RatingView),
+        (status = 400, description = "malformed JSON", body = ErrorBody),
+        (status = 404, description = "unknown receipt", body = ErrorBody),
+        (status = 409, description = "not closed yet (not_closed) or rated already (already_rated)", body = ErrorBody),
+        (status = 413, description = "body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "not application/json", body = ErrorBody),
+        (status = 422, description = "invalid fields", body = ErrorBody),
+        (status = 429, description = "too many requests", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    ))]
+fn rate_tip() {}
+
 struct RelayKey;
 
 impl Modify for RelayKey {
@@ -192,14 +235,18 @@ impl Modify for RelayKey {
         create_tip,
         lookup_tip,
         add_message,
+        rate_tip,
         super::relay::create_tip,
         super::relay::create_batch,
         super::relay::get_tip,
+        super::relay::rate_tip,
         super::open_data::api,
     ),
     components(schemas(
         ErrorBody, TipRequest, TipCreated, LookupRequest, MessageRequest, MessageAccepted,
         Progress, ProgressUpdate, ProgressMessage, TipStatus, Channel, TicketInput,
+        RatingRequest, crate::services::rating::RatingBody, crate::services::rating::RatingView,
+        crate::domain::rating::Rating,
         TicketAnswer, TicketView, TicketUpdate,
         super::relay::BatchRequest, super::relay::BatchItem, super::relay::BatchReply,
         super::open_data::ListBody, crate::services::lists::ListEntry,

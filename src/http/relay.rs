@@ -246,6 +246,26 @@ async fn one(
 
 /// `POST /api/v1/relay/tips/{ticket_id}/rating`: the caller's rating from
 /// the relay's own 回访. Sending the same rating again answers 200 again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/relay/tips/{ticket_id}/rating",
+    tag = "relay",
+    params(("ticket_id" = String, Path, description = "the relay's work-order number")),
+    request_body = crate::services::rating::RatingBody,
+    security(("relay_key" = [])),
+    responses(
+        (status = 200, description = "the rating (the same answer when sent again)", body = crate::services::rating::RatingView),
+        (status = 400, description = "malformed JSON", body = ErrorBody),
+        (status = 401, description = "missing, wrong or revoked key", body = ErrorBody),
+        (status = 404, description = "no such ticket of this relay", body = ErrorBody),
+        (status = 409, description = "not closed yet (not_closed), or rated already with another grade (already_rated)", body = ErrorBody),
+        (status = 413, description = "body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "not application/json", body = ErrorBody),
+        (status = 422, description = "invalid fields", body = ErrorBody),
+        (status = 429, description = "over this relay's rate limit", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
 pub async fn rate_tip(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -21,9 +21,11 @@ fn every_documented_operation_answers_as_documented() {
         "/api/v1/tips",
         "/api/v1/tips/lookup",
         "/api/v1/tips/messages",
+        "/api/v1/tips/rating",
         "/api/v1/relay/tips",
         "/api/v1/relay/tips:batch",
         "/api/v1/relay/tips/{ticket_id}",
+        "/api/v1/relay/tips/{ticket_id}/rating",
         "/api/v1/public/lists/{kind}",
     ] {
         assert!(paths.contains_key(p), "{p} is not documented");
@@ -67,5 +69,5 @@ fn every_documented_operation_answers_as_documented() {
             }
         }
     }
-    assert_eq!(checked, 14);
+    assert_eq!(checked, 18);
 }
