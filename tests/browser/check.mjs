@@ -3,6 +3,7 @@
 // then look it up on /status. Screenshots go to target/screenshots/.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { axe } from "./axe.mjs";
 
 const base = process.env.TIPLINE_URL ?? "http://127.0.0.1:8080";
 const shots = process.env.SHOTS ?? "target/screenshots";
@@ -14,6 +15,7 @@ const browser = await chromium.launch({
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 const fail = (msg) => { console.error("FAIL:", msg); process.exitCode = 1; };
+const violations = [];
 try {
   const context = await browser.newContext({
     javaScriptEnabled: false,
@@ -23,6 +25,7 @@ try {
   const page = await context.newPage();
   await page.goto(`${base}/`);
   await page.screenshot({ path: `${shots}/1-form.png`, fullPage: true });
+  violations.push(...await axe(page, "form 360px JS off"));
   // Nothing wider than the phone's screen.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
   if (overflow > 360) fail(`the form is ${overflow}px wide on a 360px screen`);
@@ -39,6 +42,18 @@ try {
   await page.screenshot({ path: `${shots}/2-receipt.png`, fullPage: true });
   if (!/^\d{5}-\d{5}-\d{5}-\d{5}$/.test(receipt)) fail(`receipt looks wrong: ${receipt}`);
   if (!(await page.content()).includes("请立即抄写")) fail("the receipt page does not tell to write it down");
+  violations.push(...await axe(page, "receipt 360px JS off"));
+  // Each group of five digits stays on one line, on the narrowest phones too.
+  for (const width of [360, 390]) {
+    await page.setViewportSize({ width, height: 740 });
+    const lines = await page.$$eval("#receipt .grp", (els) => els.map((e) => e.getClientRects().length));
+    const tops = await page.$$eval("#receipt .grp", (els) => els.map((e) => e.getBoundingClientRect().height));
+    if (lines.length !== 4 || lines.some((n) => n !== 1)) fail(`receipt groups wrap at ${width}px: ${lines}`);
+    const one = Math.min(...tops);
+    if (tops.some((h) => h > one * 1.5)) fail(`a receipt group spans two lines at ${width}px: ${tops}`);
+    await page.screenshot({ path: `${shots}/2-receipt-${width}.png`, fullPage: true });
+  }
+  if (!(await page.$("a[download='tipline-receipt.txt']"))) fail("no save-as-text link");
 
   await page.goto(`${base}/status`);
   await page.fill("#receipt", receipt);
@@ -47,6 +62,7 @@ try {
   const status = (await page.textContent("#status")).trim();
   await page.screenshot({ path: `${shots}/3-status.png`, fullPage: true });
   if (status !== "已受理") fail(`status is ${status}`);
+  violations.push(...await axe(page, "status 360px JS off"));
 
   await page.fill("#body", "补充：厂门口停着两辆拉废钢的货车。");
   await page.click("form[action='/status/messages'] button[type=submit]");
@@ -99,6 +115,32 @@ try {
   if (bytes.includes("iPhone 15 Pro") || bytes.includes("Exif")) fail("metadata survived in the stored photo");
   await staff.close();
   console.log(`browser check: photo attached with JS off and on; staff saw ${thumbs} thumbnails`);
+
+  // A desktop (1366 px) with JavaScript: the counter, the receipt, the status.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: "zh-CN" });
+    const p = await ctx.newPage();
+    await p.goto(`${base}/`);
+    await p.fill("#description", "龙岗区坪地街道一家铸造厂用小高炉炼铁，夜里开工，附近都是黑灰。");
+    const counted = (await p.textContent("#description-count")).trim();
+    if (!counted.includes("/ 5000")) fail(`the counter says: ${counted}`);
+    await p.screenshot({ path: `${shots}/8-form-1366.png`, fullPage: true });
+    violations.push(...await axe(p, "form 1366px JS on"));
+    await p.click("button[type=submit]");
+    await p.waitForSelector("#receipt", { timeout: 30000 });
+    await p.screenshot({ path: `${shots}/9-receipt-1366.png`, fullPage: true });
+    violations.push(...await axe(p, "receipt 1366px JS on"));
+    const r = (await p.textContent("#receipt")).trim();
+    await p.goto(`${base}/status`);
+    await p.fill("#receipt", r);
+    await p.click("form.lookup button[type=submit]");
+    await p.waitForSelector("#status");
+    await p.screenshot({ path: `${shots}/10-status-1366.png`, fullPage: true });
+    violations.push(...await axe(p, "status 1366px JS on"));
+    await ctx.close();
+  }
+  if (violations.length) fail(`axe:\n  ${violations.join("\n  ")}`);
+
 } finally {
   await browser.close();
 }

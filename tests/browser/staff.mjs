@@ -5,6 +5,7 @@
 // Screenshots go to target/screenshots/staff-*.png.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { axe } from "./axe.mjs";
 
 const base = process.env.TIPLINE_URL ?? "http://127.0.0.1:8080";
 const shots = process.env.SHOTS ?? "target/screenshots";
@@ -111,7 +112,44 @@ try {
   await rp.screenshot({ path: `${shots}/staff-6-reporter.png`, fullPage: true });
   if (status !== "已办结") fail(`the reporter sees ${status}`);
   if (!(await rp.content()).includes("复查合格")) fail("the reporter does not see the result");
-  console.log(`staff check: case ${caseUrl.split("/").pop()} closed; the reporter reads ${status}; screenshots in ${shots}`);
+  const violations = [];
+  violations.push(...await axe(rp, "status closed 360px JS off"));
+
+  // 5. The reporter rates the outcome (no JavaScript, 390 px): 不满意.
+  await rp.setViewportSize({ width: 390, height: 800 });
+  await rp.check("input[name=rating][value=dissatisfied]");
+  await rp.fill("#comment", "整改后晚上还是有噪音。");
+  await Promise.all([rp.waitForLoadState("load"), rp.click("form.rate button[type=submit]")]);
+  if (!(await rp.content()).includes("感谢您的评价")) fail("the rating was not taken");
+  await rp.screenshot({ path: `${shots}/staff-9-rated-390.png`, fullPage: true });
+  violations.push(...await axe(rp, "status rated 390px JS off"));
+
+  // 6. The dispatcher sees it to review and reopens the case (二次办理).
+  await staff.clearCookies();
+  page = await login(staff, "dispatch1");
+  await page.goto(`${base}/staff/queue?view=review`);
+  await shot(page, "10-review-queue");
+  violations.push(...await axe(page, "queue review 1280px"));
+  if (!(await page.content()).includes(new URL(caseUrl).pathname)) fail("the dissatisfied case is not in the review tab");
+  await page.goto(caseUrl);
+  await has("不满意评价待复核");
+  await shot(page, "11-review-case");
+  violations.push(...await axe(page, "case review 1280px"));
+  await page.fill("#reopen_note", "您对整改结果不满意，本案已重新交办市工业和信息化局复查。");
+  await submit("reopen");
+  await has("已派单");
+  await rp.goto(`${base}/status`);
+  await rp.fill("#receipt", receipt);
+  await rp.click("form.lookup button[type=submit]");
+  await rp.waitForSelector("#status");
+  if ((await rp.textContent("#status")).trim() !== "已派单") fail("the reporter does not see the reopening");
+  if (!(await rp.content()).includes("重新交办")) fail("the reporter does not read why");
+  await rp.screenshot({ path: `${shots}/staff-12-reopened-390.png`, fullPage: true });
+  await page.goto(`${base}/staff/reports?period=${new Date().getFullYear()}`);
+  await shot(page, "13-reports");
+  violations.push(...await axe(page, "reports 1280px"));
+  if (violations.length) fail(`axe:\n  ${violations.join("\n  ")}`);
+  console.log(`staff check: case ${caseUrl.split("/").pop()} closed, rated 不满意 and reopened; the reporter reads each step; screenshots in ${shots}`);
 } catch (e) {
   console.error("FAIL:", e.message);
   for (const ctx of browser.contexts()) {
