@@ -1138,6 +1138,32 @@ fn half_year_report_on_two_hundred_cases() {
         outputs.push(res.body);
     }
     assert!(outputs.iter().all(|o| o.contains("宝安区")));
+    // The 12345 rates, worked out from the fixture, in the CSV and on the page.
+    let t = &want.total;
+    let csv = String::from_utf8(run(&["--format", "csv"])).unwrap();
+    let total_row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("total,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let col = |h: &str| reports::ROW_HEADERS.iter().position(|x| *x == h).unwrap();
+    let plain = |v: Option<f64>| v.map(|v| v.to_string()).unwrap();
+    assert_eq!(total_row[col("响应率")], plain(t.response_rate));
+    assert_eq!(total_row[col("解决率")], plain(t.resolution_rate));
+    assert_eq!(total_row[col("满意率")], plain(t.satisfaction_rate));
+    assert_eq!(total_row[col("评价数")], t.rated.to_string());
+    assert_eq!(total_row[col("二次办理数")], t.reopened.to_string());
+    let pct = |v: Option<f64>| format!("{:.1}%", v.unwrap() * 100.0);
+    let cells = format!(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        pct(t.response_rate),
+        pct(t.resolution_rate),
+        t.rated,
+        pct(t.satisfaction_rate),
+        t.reopened
+    );
+    assert!(outputs[4].contains(&cells), "{cells} not on the page");
     // The mark is there to find: staff see it on a case page.
     let case = app.send("GET", "/api/v1/cases/1", Some(&cookie), None, None);
     assert!(case.body.contains(SECRET), "{}", case.body);
