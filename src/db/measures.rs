@@ -67,6 +67,22 @@ pub struct Routing<'a> {
     pub enterprise_credit_code: Option<&'a str>,
 }
 
+/// 改派: a new lead bureau (and the co-handlers without it).
+pub fn set_lead(
+    conn: &mut DbConnection,
+    id: i64,
+    lead_bureau: &str,
+    co_bureaus: &str,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set((
+            cases::lead_bureau.eq(lead_bureau),
+            cases::co_bureaus.eq(co_bureaus),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn set_routing(conn: &mut DbConnection, id: i64, r: &Routing<'_>) -> QueryResult<()> {
     diesel::update(cases::table.find(id))
         .set((

@@ -240,9 +240,14 @@ pub enum Action {
     /// 二次办理: a closed case goes back to its lead bureau (after a
     /// dissatisfied rating, or a reporter's complaint through 12345).
     Reopen,
+    /// The dispatcher refuses a bureau's return (退单): the case goes back to
+    /// the same bureau with the reason and a fresh limit.
+    RejectReturn,
+    /// 改派: the dispatcher moves a dispatched case to another lead bureau.
+    Redispatch,
 }
 
-pub const ALL_ACTIONS: [Action; 11] = [
+pub const ALL_ACTIONS: [Action; 13] = [
     Action::Dispatch,
     Action::Accept,
     Action::Return,
@@ -254,6 +259,8 @@ pub const ALL_ACTIONS: [Action; 11] = [
     Action::Close,
     Action::Question,
     Action::Reopen,
+    Action::RejectReturn,
+    Action::Redispatch,
 ];
 
 impl Action {
@@ -270,6 +277,8 @@ impl Action {
             Action::Close => "close",
             Action::Question => "question",
             Action::Reopen => "reopen",
+            Action::RejectReturn => "reject-return",
+            Action::Redispatch => "redispatch",
         }
     }
 
@@ -290,6 +299,8 @@ impl Action {
             Action::Close => "办结",
             Action::Question => "向举报人提问",
             Action::Reopen => "二次办理",
+            Action::RejectReturn => "驳回退单",
+            Action::Redispatch => "改派",
         }
     }
 
@@ -303,12 +314,59 @@ impl Action {
             Action::Order | Action::Extend => &[LeadBureau],
             Action::Close => &[LeadBureau, Dispatcher],
             Action::Question => &[Dispatcher, LeadBureau, CoBureau, District],
-            Action::Reopen => &[Dispatcher],
+            Action::Reopen | Action::RejectReturn | Action::Redispatch => &[Dispatcher],
         }
     }
 
     pub fn allowed_for(self, party: Party) -> bool {
         party == Party::Admin || self.parties().contains(&party)
+    }
+}
+
+/// Why a bureau returns a dispatched case (退单), as the 12345 rules on
+/// 派单异议审核 sort them (国办函〔2025〕66号 三(五)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnCategory {
+    /// 不属于本部门职责
+    NotOurs,
+    /// 信息不全
+    Incomplete,
+    /// 重复
+    Duplicate,
+    /// 其他
+    Other,
+}
+
+impl ReturnCategory {
+    pub const ALL: [ReturnCategory; 4] = [
+        ReturnCategory::NotOurs,
+        ReturnCategory::Incomplete,
+        ReturnCategory::Duplicate,
+        ReturnCategory::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnCategory::NotOurs => "not_ours",
+            ReturnCategory::Incomplete => "incomplete",
+            ReturnCategory::Duplicate => "duplicate",
+            ReturnCategory::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReturnCategory> {
+        ReturnCategory::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReturnCategory::NotOurs => "不属于本部门职责",
+            ReturnCategory::Incomplete => "信息不全",
+            ReturnCategory::Duplicate => "重复",
+            ReturnCategory::Other => "其他",
+        }
     }
 }
 
@@ -345,6 +403,8 @@ pub fn next(from: CaseStatus, action: Action, facts: Facts) -> Option<CaseStatus
         (S::Reinspected | S::ExitAccepted, Action::Close) => Some(S::Closed),
         (s, Action::Question) if s.is_open() => Some(s),
         (S::Closed, Action::Reopen) => Some(S::Dispatched),
+        (S::Returned, Action::RejectReturn) => Some(S::Dispatched),
+        (S::Dispatched | S::Verifying, Action::Redispatch) => Some(S::Dispatched),
         _ => None,
     }
 }

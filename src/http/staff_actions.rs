@@ -63,6 +63,8 @@ fn parse_command(action: Action, bytes: &[u8]) -> Result<Command, ApiError> {
         Action::Close => Command::Close(p(bytes)?),
         Action::Question => Command::Question(p(bytes)?),
         Action::Reopen => Command::Reopen(p(bytes)?),
+        Action::RejectReturn => Command::RejectReturn(p(bytes)?),
+        Action::Redispatch => Command::Redispatch(p(bytes)?),
     })
 }
 

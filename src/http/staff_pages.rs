@@ -308,7 +308,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         tab("mine", "我的待办 Mine", Some(n.mine)),
         tab("new", "新案件 New", Some(n.new)),
         tab("overdue", "逾期 Overdue", Some(n.overdue)),
-        tab("returned", "退回 Returned", Some(n.returned)),
+        tab("returned", "退单待审核 Returns", Some(n.returned)),
         tab("review", "不满意待复核 Dissatisfied", Some(n.review)),
         tab("all", "全部 All", None),
     ];
@@ -778,6 +778,7 @@ fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, 
         Action::Accept => Command::Accept(NoteBody { note: get("note") }),
         Action::Return => Command::Return(ReturnBody {
             reason: get("reason").unwrap_or_default(),
+            category: get("category").unwrap_or_default(),
         }),
         Action::Verify => Command::Verify(VerifyBody {
             finding: get("finding").unwrap_or_default(),
@@ -824,6 +825,13 @@ fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, 
         }),
         Action::Reopen => Command::Reopen(ReopenBody {
             public_note: get("public_note").unwrap_or_default(),
+        }),
+        Action::RejectReturn => Command::RejectReturn(RejectReturnBody {
+            reason: get("reason").unwrap_or_default(),
+        }),
+        Action::Redispatch => Command::Redispatch(RedispatchBody {
+            lead_bureau: get("lead_bureau").unwrap_or_default(),
+            reason: get("reason").unwrap_or_default(),
         }),
     })
 }

@@ -61,6 +61,8 @@ fn row_cells(r: &Row) -> Vec<Cell<'_>> {
         n(r.tips_national),
         n(r.dispatched),
         n(r.returned),
+        n(r.returns_accepted),
+        n(r.redispatched),
         n(r.substantiated),
         n(r.partly),
         n(r.unsubstantiated),

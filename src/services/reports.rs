@@ -73,6 +73,12 @@ pub struct Row {
     /// Returns in the period; in the bureau table, for the bureau that
     /// returned the case (not the one it went to next).
     pub returned: i64,
+    /// Returns the dispatcher accepted in the period (the case went to
+    /// another bureau), for the bureau that returned it.
+    pub returns_accepted: i64,
+    /// 改派 in the period — an accepted return or a direct move — for the
+    /// bureau the case was taken from.
+    pub redispatched: i64,
     /// Findings recorded in the period, by kind.
     pub substantiated: i64,
     pub partly: i64,
@@ -403,6 +409,12 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
                 sent_to.insert(id, bureau.to_string());
                 if in_period {
                     both(&c.district, bureau, &mut |a| a.row.dispatched += 1);
+                    if let Some(by) = v["return_accepted_from"].as_str() {
+                        both(&c.district, by, &mut |a| {
+                            a.row.returns_accepted += 1;
+                            a.row.redispatched += 1;
+                        });
+                    }
                 }
                 if let std::collections::btree_map::Entry::Vacant(e) = first_dispatch.entry(id) {
                     e.insert(*at);
@@ -410,6 +422,15 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
                         let d = days(c.created_at, *at);
                         both(&c.district, &c.bureau, &mut |a| a.dispatch_days.push(d));
                     }
+                }
+            }
+            "case.redispatch" => {
+                if let Some(b) = v["lead_bureau"].as_str() {
+                    sent_to.insert(id, b.to_string());
+                }
+                if in_period {
+                    let from = v["from_bureau"].as_str().unwrap_or(&c.bureau);
+                    both(&c.district, from, &mut |a| a.row.redispatched += 1);
                 }
             }
             _ if !in_period => {}
@@ -593,7 +614,7 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
 }
 
 /// Chinese headers of the row tables (CSV and XLSX), in field order.
-pub const ROW_HEADERS: [&str; 26] = [
+pub const ROW_HEADERS: [&str; 28] = [
     "代码",
     "名称",
     "网页举报",
@@ -602,6 +623,8 @@ pub const ROW_HEADERS: [&str; 26] = [
     "国家平台转办",
     "派单数",
     "退回数",
+    "同意退单数",
+    "改派数",
     "属实",
     "部分属实",
     "不属实",
@@ -648,6 +671,8 @@ fn cells(r: &Row, rate: &dyn Fn(f64) -> String, days: &dyn Fn(f64) -> String) ->
         r.tips_national.to_string(),
         r.dispatched.to_string(),
         r.returned.to_string(),
+        r.returns_accepted.to_string(),
+        r.redispatched.to_string(),
         r.substantiated.to_string(),
         r.partly.to_string(),
         r.unsubstantiated.to_string(),

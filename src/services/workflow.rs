@@ -98,6 +98,24 @@ pub struct NoteBody {
 #[serde(deny_unknown_fields)]
 pub struct ReturnBody {
     pub reason: String,
+    /// `not_ours` (不属于本部门职责), `incomplete` (信息不全), `duplicate`
+    /// (重复) or `other` (其他).
+    pub category: String,
+}
+
+/// `reject-return`: the dispatcher's reason, for the bureau.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectReturnBody {
+    pub reason: String,
+}
+
+/// `redispatch` (改派): the new lead bureau and why.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedispatchBody {
+    pub lead_bureau: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +200,8 @@ pub enum Command {
     Close(CloseBody),
     Question(QuestionBody),
     Reopen(ReopenBody),
+    RejectReturn(RejectReturnBody),
+    Redispatch(RedispatchBody),
 }
 
 impl Command {
@@ -198,6 +218,8 @@ impl Command {
             Command::Close(_) => Action::Close,
             Command::Question(_) => Action::Question,
             Command::Reopen(_) => Action::Reopen,
+            Command::RejectReturn(_) => Action::RejectReturn,
+            Command::Redispatch(_) => Action::Redispatch,
         }
     }
 }
@@ -353,11 +375,33 @@ pub fn apply(
     let mut due_out = None;
     let mut measure_id = None;
     let mut public_note: Option<String> = None;
+    // A change of handler the reporter and the relay must hear of even when
+    // the status stays (改派 from dispatched to dispatched).
+    let mut announce = false;
+    let bureau_name = |k: &str| {
+        pack.bureau(k)
+            .map_or_else(|| k.to_string(), |b| b.name.clone())
+    };
     let detail: serde_json::Value;
 
     match &cmd {
         Command::Dispatch(b) => {
             let r = check_dispatch(pack, b, &dims, case.industry.as_deref())?;
+            // A return is decided, not bounced: accepting it means another
+            // bureau (改派); sending it back is `reject-return`.
+            let returned_by = (from == CaseStatus::Returned)
+                .then(|| case.lead_bureau.clone())
+                .flatten();
+            if returned_by.as_deref() == Some(r.lead_bureau.as_str()) {
+                return Err(invalid(
+                    "lead_bureau",
+                    "退单须审核：同意退单请改派其他部门；不同意请用“驳回退单”写明理由",
+                    "a return is decided: dispatch to another bureau to accept it, or reject it with a reason",
+                ));
+            }
+            if returned_by.is_some() {
+                public_note = Some(format!("本案改由{}办理。", bureau_name(&r.lead_bureau)));
+            }
             let co = case_db::co_bureaus_column(&r.co_bureaus);
             let dims_col = r.dimensions.join(",");
             measures::set_routing(
@@ -383,6 +427,7 @@ pub fn apply(
                           "industry": r.industry, "dimensions": r.dimensions,
                           "enterprise_credit_code": r.credit_code},
                 "note": opt_text("note", &b.note)?,
+                "return_accepted_from": returned_by,
             });
             audit::append(
                 conn,
@@ -402,10 +447,18 @@ pub fn apply(
         }
         Command::Return(b) => {
             let reason = text("reason", &b.reason, true)?;
+            let category = case_state::ReturnCategory::parse(&b.category).ok_or_else(|| {
+                invalid(
+                    "category",
+                    "退单类别须为 not_ours（不属于本部门职责）、incomplete（信息不全）、duplicate（重复）或 other（其他）",
+                    "category must be not_ours, incomplete, duplicate or other",
+                )
+            })?;
             let due = step_due(pack, "dispatch", &dims, today);
             change.due_step = Some(due.map(|_| "dispatch"));
             change.due_on = Some(due);
-            detail = serde_json::json!({"reason": reason});
+            detail = serde_json::json!({"reason": reason, "category": category.as_str(),
+                "bureau": case.lead_bureau});
             measures::add_record(
                 conn,
                 case_id,
@@ -415,6 +468,56 @@ pub fn apply(
                 now,
             )?;
             change.returned_reason = Some(Some(b.reason.trim()));
+        }
+        Command::RejectReturn(b) => {
+            let reason = text("reason", &b.reason, true)?;
+            let due = step_due(pack, "verify", &dims, today);
+            change.due_step = Some(due.map(|_| "verify"));
+            change.due_on = Some(due);
+            change.returned_reason = Some(None);
+            let bureau = case.lead_bureau.clone().unwrap_or_default();
+            detail = serde_json::json!({"reason": reason, "bureau": bureau, "due_on": due});
+            measures::add_record(
+                conn,
+                case_id,
+                "return_rejected",
+                &detail.to_string(),
+                &who.actor,
+                now,
+            )?;
+            public_note = Some(format!("本案继续由{}办理。", bureau_name(&bureau)));
+        }
+        Command::Redispatch(b) => {
+            let reason = text("reason", &b.reason, true)?;
+            if pack.bureau(&b.lead_bureau).is_none() {
+                return Err(invalid("lead_bureau", "不认识的部门", "unknown bureau"));
+            }
+            let before = case.lead_bureau.clone().unwrap_or_default();
+            if before == b.lead_bureau {
+                return Err(invalid(
+                    "lead_bureau",
+                    "改派须选择另一个部门",
+                    "redispatch to another bureau",
+                ));
+            }
+            // The new lead no longer co-handles.
+            let co: Vec<String> = crate::db::key_list(&case.co_bureaus)
+                .into_iter()
+                .filter(|k| *k != b.lead_bureau)
+                .collect();
+            measures::set_lead(
+                conn,
+                case_id,
+                &b.lead_bureau,
+                &case_db::co_bureaus_column(&co),
+            )?;
+            let due = step_due(pack, "verify", &dims, today);
+            change.due_step = Some(due.map(|_| "verify"));
+            change.due_on = Some(due);
+            detail = serde_json::json!({"reason": reason, "from_bureau": before,
+                "lead_bureau": b.lead_bureau, "due_on": due});
+            public_note = Some(format!("本案改由{}办理。", bureau_name(&b.lead_bureau)));
+            announce = true;
         }
         Command::Verify(b) => {
             let finding = Finding::parse(&b.finding).ok_or_else(|| {
@@ -638,7 +741,7 @@ pub fn apply(
             now,
         )?;
     }
-    if to != from
+    if (to != from || announce)
         && let Some(public) = to.public()
     {
         publish_status(conn, case_id, public, public_note.as_deref(), now)?;

@@ -30,5 +30,6 @@ mod relay_process;
 mod reporter;
 mod reports;
 mod retention;
+mod returns;
 mod schema;
 mod workflow;

@@ -375,6 +375,7 @@ fn command(case: &Case, step: &Step, n: usize) -> Command {
         Step::Accept => Command::Accept(NoteBody::default()),
         Step::Return => Command::Return(ReturnBody {
             reason: "不属本部门职责".into(),
+            category: "not_ours".into(),
         }),
         Step::Verify(f) => Command::Verify(VerifyBody {
             finding: f.to_string(),
@@ -667,10 +668,21 @@ fn expected(
         let mut sent_to = b;
         // Standing on the lists when the period ends: (yellow, red, closed by law).
         let (mut yellow, mut red, mut by_law) = (false, false, false);
+        let mut returned = false;
         for (at, step) in &c.steps {
             let now_in = inside(at);
+            let was_returned = returned;
+            returned = matches!(step, Step::Return);
+            let returned = was_returned;
             match step {
                 Step::Dispatch(to_bureau) => {
+                    // After a return, a dispatch accepts it (to another bureau).
+                    if returned && now_in {
+                        add(d, sent_to, &|a| {
+                            a.row.returns_accepted += 1;
+                            a.row.redispatched += 1;
+                        });
+                    }
                     sent_to = *to_bureau;
                     if now_in {
                         add(d, to_bureau, &|a| a.row.dispatched += 1);
@@ -850,6 +862,8 @@ fn assert_workbook(bytes: &[u8], report: &Value) {
         "tips_national",
         "dispatched",
         "returned",
+        "returns_accepted",
+        "redispatched",
         "substantiated",
         "partly",
         "unsubstantiated",

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tipline::domain::deadline::add_months;
 use tipline::services::workflow::local_day;
 
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 13] = [
     "dispatch",
     "accept",
     "return",
@@ -21,6 +21,8 @@ const ACTIONS: [&str; 11] = [
     "close",
     "question",
     "reopen",
+    "reject-return",
+    "redispatch",
 ];
 
 /// A body each action accepts, so a 409 is about the state, not the body.
@@ -29,7 +31,9 @@ fn body_for(action: &str) -> Value {
         "dispatch" => {
             json!({"lead_bureau": "industry_it", "co_bureaus": ["development_reform"], "district": "baoan", "dimensions": ["energy"]})
         }
-        "return" => json!({"reason": "不属本部门职责"}),
+        "return" => json!({"reason": "不属本部门职责", "category": "not_ours"}),
+        "reject-return" => json!({"reason": "经核对，属于本部门职责"}),
+        "redispatch" => json!({"lead_bureau": "ecology_environment", "reason": "以排污为主"}),
         "verify" => json!({"finding": "substantiated"}),
         "order" => json!({"measure": "rectify"}),
         "extend" => json!({"months": 1, "reason": "设备改造周期长"}),
@@ -179,32 +183,67 @@ fn one_case_walks_through_every_state() {
     assert_eq!(lookup(&app, &tip.receipt)["status"], "dispatched");
 
     // dispatched: only the lead bureau accepts or returns.
-    illegal_all_but(&app, &iit, id, &["accept", "return", "question"]);
+    illegal_all_but(
+        &app,
+        &iit,
+        id,
+        &["accept", "return", "question", "redispatch"],
+    );
     assert_eq!(act(&app, &ndrc, id, "accept", &json!({})).status, 403);
     assert_eq!(act(&app, &disp, id, "accept", &json!({})).status, 403);
     assert_eq!(
-        act(&app, &iit, id, "return", &json!({"reason": " "})).status,
+        act(
+            &app,
+            &iit,
+            id,
+            "return",
+            &json!({"reason": " ", "category": "not_ours"})
+        )
+        .status,
         422
     );
+    let res = act(
+        &app,
+        &iit,
+        id,
+        "return",
+        &json!({"reason": "不归我们", "category": "maybe"}),
+    );
+    assert_eq!(res.status, 422);
+    assert!(res.json()["fields"]["category"].is_array(), "{}", res.body);
     let out = ok(
         &app,
         &iit,
         id,
         "return",
-        json!({"reason": "企业不在本部门职责范围"}),
+        json!({"reason": "企业不在本部门职责范围", "category": "not_ours"}),
     );
     assert_eq!(out["status"], "returned");
     let case = detail(&app, &disp, id);
     assert_eq!(case["returned_reason"], "企业不在本部门职责范围");
     assert_eq!(case["deadlines"][0]["step"], "dispatch");
-    illegal_all_but(&app, &disp, id, &["dispatch", "question"]);
-    ok(&app, &disp, id, "dispatch", body);
+    illegal_all_but(&app, &disp, id, &["dispatch", "question", "reject-return"]);
+    // A return is decided: back to the same bureau only by rejecting it.
+    let res = act(&app, &disp, id, "dispatch", &body);
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.json()["fields"]["lead_bureau"].is_array());
+    let out = ok(
+        &app,
+        &disp,
+        id,
+        "reject-return",
+        json!({"reason": "能耗超标属工信部门职责"}),
+    );
+    assert_eq!(out["status"], "dispatched");
+    let case = detail(&app, &disp, id);
+    assert_eq!(case["lead_bureau"], "industry_it");
+    assert_eq!(case["deadlines"][0]["step"], "verify");
     let out = ok(&app, &iit, id, "accept", json!({}));
     assert_eq!(out["status"], "verifying");
     assert_eq!(lookup(&app, &tip.receipt)["status"], "verifying");
 
     // verifying
-    illegal_all_but(&app, &iit, id, &["verify", "question"]);
+    illegal_all_but(&app, &iit, id, &["verify", "question", "redispatch"]);
     assert_eq!(
         act(&app, &iit, id, "verify", &json!({"finding": "maybe"})).status,
         422
@@ -396,6 +435,7 @@ fn one_case_walks_through_every_state() {
         "case.routing",
         "case.dispatch",
         "case.return",
+        "case.reject-return",
         "case.accept",
         "case.verify",
         "case.order",
@@ -415,7 +455,14 @@ fn one_case_walks_through_every_state() {
         .collect();
     assert_eq!(
         records,
-        ["return", "finding", "reinspection", "reinspection", "exit"]
+        [
+            "return",
+            "return_rejected",
+            "finding",
+            "reinspection",
+            "reinspection",
+            "exit"
+        ]
     );
 }
 
