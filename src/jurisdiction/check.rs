@@ -802,6 +802,18 @@ fn check_workdays(p: &mut Problems, w: &WorkdaysFile) {
         if !years.insert(y.year) {
             p.at(f, span.clone(), format!("year {} listed twice", y.year));
         }
+        // Every year has holidays (元旦 at least): an empty list is a year
+        // copied in before its notice was read.
+        if y.holidays.is_empty() {
+            p.at(
+                f,
+                span.clone(),
+                format!(
+                    "year {} has no holidays: copy them from the State Council's notice for {}",
+                    y.year, y.year
+                ),
+            );
+        }
         let mut seen = HashSet::new();
         for (list, is_holiday) in [(&y.holidays, true), (&y.workdays, false)] {
             for spec in list {
@@ -826,6 +838,18 @@ fn check_workdays(p: &mut Problems, w: &WorkdaysFile) {
                         }
                     }
                 }
+            }
+        }
+    }
+    // A gap would count a whole year's holidays as working days.
+    if let (Some(first), Some(last)) = (years.iter().min(), years.iter().max()) {
+        for y in *first..*last {
+            if !years.contains(&y) {
+                p.errors.push(PackError {
+                    file: f.into(),
+                    line: None,
+                    message: format!("year {y} is missing between {first} and {last}"),
+                });
             }
         }
     }
@@ -1134,6 +1158,24 @@ mod tests {
         assert!(text.iter().any(|t| t.contains("2020-02-08 is not in 2021")));
         assert!(text.iter().any(|t| t.contains("ends before it starts")));
         assert!(text.iter().any(|t| t.contains("unknown step `lunch`")));
+    }
+
+    #[test]
+    fn a_year_without_holidays_or_a_missing_year_is_refused() {
+        // 2027 added before its notice was read: no holidays.
+        let mut files = shenzhen();
+        let w = files.iter_mut().find(|f| f.name == "workdays.toml").unwrap();
+        w.text.push_str("\n[[year]]\nyear = 2027\nholidays = []\nworkdays = []\ncitation = \"待发布\"\n");
+        let text: Vec<String> = check(files).iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(text[0].contains("year 2027 has no holidays"), "{text:#?}");
+        // 2028 without 2027: the gap would count its holidays as working days.
+        let mut files = shenzhen();
+        let w = files.iter_mut().find(|f| f.name == "workdays.toml").unwrap();
+        w.text.push_str("\n[[year]]\nyear = 2028\nholidays = [\"2028-01-01\"]\nworkdays = []\ncitation = \"x\"\n");
+        let text: Vec<String> = check(files).iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(text[0].contains("year 2027 is missing between 2019 and 2028"), "{text:#?}");
     }
 
     #[test]

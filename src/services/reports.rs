@@ -766,8 +766,11 @@ mod tests {
             ..Row::default()
         };
         let (figures, readable) = (row_cells(&r), row_cells_readable(&r));
-        assert_eq!((&figures[12][..], &figures[13][..]), ("0.6667", "2.25"));
-        assert_eq!((&readable[12][..], &readable[13][..]), ("66.7%", "2.2"));
-        assert_eq!(readable[14], "", "no figure, no cell");
+        let col = |h: &str| ROW_HEADERS.iter().position(|x| *x == h).unwrap();
+        let (rate, days) = (col("属实率"), col("派单天数中位数"));
+        assert_eq!((&figures[rate][..], &figures[days][..]), ("0.6667", "2.25"));
+        assert_eq!((&readable[rate][..], &readable[days][..]), ("66.7%", "2.2"));
+        assert_eq!(readable[col("派单天数P90")], "", "no figure, no cell");
+        assert_eq!(figures.len(), ROW_HEADERS.len());
     }
 }
