@@ -84,6 +84,21 @@ pub enum TipSource {
 }
 
 impl TipSource {
+    pub fn parse(s: &str) -> Option<TipSource> {
+        [TipSource::Web, TipSource::Api, TipSource::Relay]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+
+    /// What staff read.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TipSource::Web => "网页举报",
+            TipSource::Api => "网页举报（接口）",
+            TipSource::Relay => "转办平台（12345 等）",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TipSource::Web => "web",

@@ -562,15 +562,28 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             .deadlines
             .iter()
             .map(|d| {
+                let step = match d.step.as_str() {
+                    "dispatch" => "派单",
+                    "verify" => "核查反馈",
+                    s if s.starts_with("measure") => "处置措施",
+                    _ => "办理",
+                };
+                // The rule by its name in the pack, not its key.
+                let rule = d
+                    .source
+                    .as_deref()
+                    .map(|k| {
+                        p.deadlines
+                            .iter()
+                            .find(|x| x.key == k)
+                            .map_or_else(|| k.to_string(), |x| x.measure.clone())
+                    })
+                    .map(|m| format!("（依据：{m}）"))
+                    .unwrap_or_default();
                 format!(
-                    "{} · {}{}{}",
-                    d.step,
+                    "{step}：{} 前{}{rule}",
                     d.due_on,
                     if d.overdue { " · 逾期 overdue" } else { "" },
-                    d.source
-                        .as_deref()
-                        .map(|s| format!(" · {s}"))
-                        .unwrap_or_default()
                 )
             })
             .collect(),
@@ -582,8 +595,7 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
                     .map(|x| x.label_zh())
                     .unwrap_or("");
                 format!(
-                    "{label} ({}) · 下达 {} · 期限 {} · 延期 {} 个月{}",
-                    m.measure,
+                    "{label} · 下达 {} · 期限 {} · 延期 {} 个月{}",
                     m.ordered_on,
                     m.due_on,
                     m.extended_months,
@@ -608,7 +620,8 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             .iter()
             .map(|t| TipRow {
                 id: t.id,
-                source: t.source.clone(),
+                source: crate::domain::tip_status::TipSource::parse(&t.source)
+                    .map_or_else(|| t.source.clone(), |s| s.label_zh().to_string()),
                 received_at: crate::clock::local_minute(t.received_at),
                 has_contact: t.has_contact,
                 description: t.description.clone(),

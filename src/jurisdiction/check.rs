@@ -1164,18 +1164,29 @@ mod tests {
     fn a_year_without_holidays_or_a_missing_year_is_refused() {
         // 2027 added before its notice was read: no holidays.
         let mut files = shenzhen();
-        let w = files.iter_mut().find(|f| f.name == "workdays.toml").unwrap();
-        w.text.push_str("\n[[year]]\nyear = 2027\nholidays = []\nworkdays = []\ncitation = \"待发布\"\n");
+        let w = files
+            .iter_mut()
+            .find(|f| f.name == "workdays.toml")
+            .unwrap();
+        w.text.push_str(
+            "\n[[year]]\nyear = 2027\nholidays = []\nworkdays = []\ncitation = \"待发布\"\n",
+        );
         let text: Vec<String> = check(files).iter().map(|e| e.to_string()).collect();
         assert_eq!(text.len(), 1, "{text:#?}");
         assert!(text[0].contains("year 2027 has no holidays"), "{text:#?}");
         // 2028 without 2027: the gap would count its holidays as working days.
         let mut files = shenzhen();
-        let w = files.iter_mut().find(|f| f.name == "workdays.toml").unwrap();
+        let w = files
+            .iter_mut()
+            .find(|f| f.name == "workdays.toml")
+            .unwrap();
         w.text.push_str("\n[[year]]\nyear = 2028\nholidays = [\"2028-01-01\"]\nworkdays = []\ncitation = \"x\"\n");
         let text: Vec<String> = check(files).iter().map(|e| e.to_string()).collect();
         assert_eq!(text.len(), 1, "{text:#?}");
-        assert!(text[0].contains("year 2027 is missing between 2019 and 2028"), "{text:#?}");
+        assert!(
+            text[0].contains("year 2027 is missing between 2019 and 2028"),
+            "{text:#?}"
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ try {
   await page.selectOption("#measure", "rectify");
   await submit("order");
   const has = (text) => page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 10000 });
-  await has("(rectify) · 下达");
+  await has("限期整改 · 下达");
   await shot(page, "4-ordered");
   await page.selectOption("form[action$='/reinspect'] select", "true");
   await submit("reinspect");
