@@ -274,9 +274,9 @@ fn demo_step(
         Step::Accept => Command::Accept(NoteBody::default()),
         Step::Verify => Command::Verify(VerifyBody {
             finding: "substantiated".into(),
-            inspected_on: None,
-            inspectors: Vec::new(),
-            evidence: None,
+            inspected_on: Some(workflow::local_day(at)),
+            inspectors: vec!["王明".into(), "李华".into()],
+            evidence: Some("现场核查：中频炉两台在用，拍照取证。".into()),
         }),
         Step::Order(measure, months) => Command::Order(OrderBody {
             measure: measure.into(),
@@ -286,8 +286,12 @@ fn demo_step(
         }),
         Step::Reinspect(passed) => Command::Reinspect(ReinspectBody {
             passed,
-            inspected_on: None,
-            note: None,
+            inspected_on: Some(workflow::local_day(at)),
+            note: Some(if passed {
+                "复查：设备已拆除，未见生产。".into()
+            } else {
+                "复查：仍在生产，整改未完成。".into()
+            }),
         }),
         Step::Exit => Command::AcceptExit(AcceptExitBody {
             equipment: "中频炉 2 台".into(),

@@ -462,11 +462,45 @@ struct CasePage {
     /// A 不满意 waits for the dispatcher: reopen or say why not.
     review_waiting: bool,
     reopen_count: i32,
+    /// A refused form: its action, the reasons by field, what was typed.
+    form: Option<FormState>,
+    /// The action just taken (`?done=`), confirmed at the top.
+    done: Option<&'static str>,
+    /// The next case waiting on this reader, for "下一件".
+    next_case: Option<i64>,
+    /// The measure the order form starts on: the plan's closure or
+    /// dismantling for 地条钢 and obsolete equipment, else rectification.
+    default_measure: &'static str,
+    today: String,
+}
+
+pub struct FormState {
+    action: String,
+    errors: crate::domain::errors::FieldErrors,
+    typed: Vec<(String, String)>,
 }
 
 impl CasePage {
     fn can(&self, action: &str) -> bool {
         self.can.contains(&action)
+    }
+
+    /// What was typed into `field` of the refused `action` form.
+    fn typed(&self, action: &str, field: &str) -> String {
+        self.form
+            .as_ref()
+            .filter(|f| f.action == action)
+            .and_then(|f| body::field(&f.typed, field))
+            .unwrap_or_default()
+    }
+
+    /// The reasons `field` of the refused `action` form was refused.
+    fn errs(&self, action: &str, field: &str) -> Vec<String> {
+        self.form
+            .as_ref()
+            .filter(|f| f.action == action)
+            .map(|f| f.errors.get(field).to_vec())
+            .unwrap_or_default()
     }
 }
 
@@ -491,6 +525,13 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
     if matches!(party, Party::Admin | Party::Dispatcher) && s.status != CaseStatus::Closed {
         can.push("supervise");
     }
+    let default_measure = if s.dimensions.iter().any(|d| d == "ditiaogang") {
+        "close"
+    } else if c.obsolete_findings.iter().any(|f| f.obsolete) {
+        "dismantle"
+    } else {
+        "rectify"
+    };
     let lead = s.lead_bureau.clone().unwrap_or_default();
     let district = s.district.clone().unwrap_or_default();
     let industry = s.industry.clone().unwrap_or_default();
@@ -738,11 +779,17 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             })
             .collect(),
         reopen_count: c.reopen_count,
+        form: None,
+        done: None,
+        next_case: None,
+        default_measure,
+        today: crate::clock::local_day(crate::clock::now()).to_string(),
     }
 }
 
 async fn case_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     staff: Option<Staff>,
     id: web::Path<String>,
 ) -> HttpResponse {
@@ -752,8 +799,22 @@ async fn case_page(
     let Ok(id) = id.parse::<i64>() else {
         return super::public::error_page(StatusCode::NOT_FOUND);
     };
+    let done = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "done")
+        .and_then(|(_, v)| match v.as_ref() {
+            "supervise" => Some("督办"),
+            "decline-review" => Some("不予重办"),
+            a => Action::parse(a).map(|a| a.label_zh()),
+        });
     match cases::detail(&state, staff.scope(), id).await {
-        Ok(c) => html(StatusCode::OK, &case_view(&state, &staff, c, None)),
+        Ok(c) => {
+            let mut page = case_view(&state, &staff, c, None);
+            if done.is_some() {
+                page.done = done;
+                page.next_case = next_waiting(&state, &staff, id).await;
+            }
+            html(StatusCode::OK, &page)
+        }
         Err(crate::services::ServiceError::NotFound) => {
             super::public::error_page(StatusCode::NOT_FOUND)
         }
@@ -761,8 +822,35 @@ async fn case_page(
     }
 }
 
+/// The first case in the reader's "mine" queue other than `id`.
+async fn next_waiting(state: &AppState, staff: &Staff, id: i64) -> Option<i64> {
+    let mut filter = CaseFilter {
+        oldest_first: true,
+        limit: 2,
+        ..CaseFilter::default()
+    };
+    match (&staff.role, &staff.bureau) {
+        (Role::Bureau, Some(b)) => {
+            filter.lead_bureau = Some(b.clone());
+            filter.statuses = WITH_BUREAU.iter().map(|s| s.to_string()).collect();
+        }
+        (Role::District, _) => filter.open_only = true,
+        _ => filter.statuses = vec!["received".into(), "returned".into()],
+    }
+    let page = cases::list(state, staff.scope(), filter).await.ok()?;
+    page.items.iter().map(|c| c.id).find(|c| *c != id)
+}
+
 /// A case form: the same command as the JSON API, from form fields.
-fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, String> {
+fn command_from_form(
+    action: Action,
+    f: &[(String, String)],
+) -> Result<Command, crate::domain::errors::FieldErrors> {
+    let one = |k: &str, zh: &str, en: &str| {
+        let mut e = crate::domain::errors::FieldErrors::default();
+        e.add(k, zh, en);
+        e
+    };
     let get = |k: &str| body::field(f, k).filter(|v| !v.trim().is_empty());
     let all = |k: &str| -> Vec<String> {
         f.iter()
@@ -770,11 +858,9 @@ fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, 
             .map(|(_, v)| v.clone())
             .collect()
     };
-    let date = |k: &str| -> Result<Option<chrono::NaiveDate>, String> {
+    let date = |k: &str| -> Result<Option<chrono::NaiveDate>, crate::domain::errors::FieldErrors> {
         get(k)
-            .map(|v| {
-                crate::domain::day::parse(&v).map_err(|e| format!("{k}: {} ({})", e.zh(), e.en()))
-            })
+            .map(|v| crate::domain::day::parse(&v).map_err(|e| one(k, e.zh(), e.en())))
             .transpose()
     };
     use workflow::*;
@@ -814,11 +900,22 @@ fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, 
         Action::Extend => Command::Extend(ExtendBody {
             months: get("months")
                 .and_then(|m| m.trim().parse().ok())
-                .ok_or("months: 须为整数 (a whole number)")?,
+                .ok_or_else(|| one("months", "须为整数", "a whole number"))?,
             reason: get("reason").unwrap_or_default(),
         }),
         Action::Reinspect => Command::Reinspect(ReinspectBody {
-            passed: get("passed").as_deref() == Some("true"),
+            // An explicit choice: no default either way.
+            passed: match get("passed").as_deref() {
+                Some("true") => true,
+                Some("false") => false,
+                _ => {
+                    return Err(one(
+                        "passed",
+                        "请选择复查结果：通过或未通过",
+                        "choose the result: passed or failed",
+                    ));
+                }
+            },
             inspected_on: date("inspected_on")?,
             note: get("note"),
         }),
@@ -826,7 +923,7 @@ fn command_from_form(action: Action, f: &[(String, String)]) -> Result<Command, 
             equipment: get("equipment").unwrap_or_default(),
             capacity: get("capacity")
                 .and_then(|m| m.trim().parse().ok())
-                .ok_or("capacity: 须为数字 (a number)")?,
+                .ok_or_else(|| one("capacity", "须为数字", "a number"))?,
             unit: get("unit").unwrap_or_default(),
             note: get("note"),
         }),
@@ -892,16 +989,14 @@ async fn case_form(
             return super::public::error_page(StatusCode::NOT_FOUND);
         };
         match command_from_form(action, &form.pairs) {
-            Err(msg) => Err(WorkflowError::Invalid({
-                let mut f = crate::domain::errors::FieldErrors::default();
-                f.add("form", &msg, "");
-                f
-            })),
+            Err(f) => Err(WorkflowError::Invalid(f)),
             Ok(cmd) => workflow::act(&state, who, id, cmd, now).await.map(|_| ()),
         }
     };
+    let mut errors = crate::domain::errors::FieldErrors::default();
     let (status, message) = match result {
-        Ok(()) => return see_other(&format!("/staff/cases/{id}")),
+        // A confirmation and the next case, on the page the redirect shows.
+        Ok(()) => return see_other(&format!("/staff/cases/{id}?done={name}")),
         Err(WorkflowError::NotFound) => return super::public::error_page(StatusCode::NOT_FOUND),
         Err(WorkflowError::Forbidden) => (StatusCode::FORBIDDEN, staff_forms::FORBIDDEN.into()),
         Err(WorkflowError::Conflict { status, .. }) => (
@@ -911,16 +1006,28 @@ async fn case_form(
                 status.label_zh()
             ),
         ),
-        Err(WorkflowError::Invalid(f)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            staff_forms::field_errors(&f),
-        ),
+        Err(WorkflowError::Invalid(f)) => {
+            errors = f;
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "请按标示修改下面的表单，已填写的内容都保留着。 (Correct the marked fields; what you typed is kept.)"
+                    .into(),
+            )
+        }
         Err(WorkflowError::Db(_)) => {
             return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE);
         }
     };
     match cases::detail(&state, staff.scope(), id).await {
-        Ok(c) => html(status, &case_view(&state, staff, c, Some(message))),
+        Ok(c) => {
+            let mut page = case_view(&state, staff, c, Some(message));
+            page.form = Some(FormState {
+                action: name,
+                errors,
+                typed: form.pairs.clone(),
+            });
+            html(status, &page)
+        }
         Err(_) => super::public::error_page(status),
     }
 }

@@ -520,27 +520,10 @@ pub fn apply(
             announce = true;
         }
         Command::Verify(b) => {
-            let finding = Finding::parse(&b.finding).ok_or_else(|| {
-                invalid(
-                    "finding",
-                    "核查结论须为 substantiated、partly、unsubstantiated 或 unverifiable",
-                    "finding must be substantiated, partly, unsubstantiated or unverifiable",
-                )
-            })?;
-            if b.inspected_on.is_some_and(|d| d > today) {
-                return Err(invalid(
-                    "inspected_on",
-                    "核查日期不能晚于今天",
-                    "the inspection date is in the future",
-                ));
-            }
-            let mut inspectors = Vec::new();
-            for i in &b.inspectors {
-                inspectors.push(text("inspectors", i, true)?);
-            }
+            let (finding, inspected_on, inspectors, evidence) = check_finding(b, today)?;
             detail = serde_json::json!({
-                "finding": finding.as_str(), "inspected_on": b.inspected_on.unwrap_or(today),
-                "inspectors": inspectors, "evidence": opt_text("evidence", &b.evidence)?,
+                "finding": finding.as_str(), "inspected_on": inspected_on,
+                "inspectors": inspectors, "evidence": evidence,
             });
             measures::add_record(
                 conn,
@@ -651,8 +634,17 @@ pub fn apply(
             change.due_on = Some(step);
         }
         Command::Reinspect(b) => {
+            // What was found on the second visit is the record: a note is required.
+            let note = text("note", b.note.as_deref().unwrap_or(""), true)?;
+            if b.inspected_on.is_some_and(|d| d > today) {
+                return Err(invalid(
+                    "inspected_on",
+                    "复查日期不能晚于今天",
+                    "the re-inspection date is in the future",
+                ));
+            }
             detail = serde_json::json!({"passed": b.passed,
-                "inspected_on": b.inspected_on.unwrap_or(today), "note": opt_text("note", &b.note)?});
+                "inspected_on": b.inspected_on.unwrap_or(today), "note": note});
             measures::add_record(
                 conn,
                 case_id,
@@ -759,6 +751,78 @@ pub fn apply(
         due_on: due_out,
         measure_id,
     })
+}
+
+/// A finding as the record needs it: the kind, the day of the inspection
+/// (not in the future), who inspected and what the evidence is. Every
+/// missing part is named at once, so a form can mark each field.
+fn check_finding(
+    b: &VerifyBody,
+    today: NaiveDate,
+) -> Result<(Finding, NaiveDate, Vec<String>, String), WorkflowError> {
+    let mut e = FieldErrors::default();
+    let finding = Finding::parse(&b.finding);
+    if finding.is_none() {
+        e.add(
+            "finding",
+            "核查结论须为 substantiated、partly、unsubstantiated 或 unverifiable",
+            "finding must be substantiated, partly, unsubstantiated or unverifiable",
+        );
+    }
+    match b.inspected_on {
+        None => e.add(
+            "inspected_on",
+            "请填写核查日期",
+            "the inspection date is required",
+        ),
+        Some(d) if d > today => e.add(
+            "inspected_on",
+            "核查日期不能晚于今天",
+            "the inspection date is in the future",
+        ),
+        Some(_) => {}
+    }
+    let mut inspectors = Vec::new();
+    for i in b.inspectors.iter().filter(|i| !i.trim().is_empty()) {
+        match text("inspectors", i, true) {
+            Ok(v) => inspectors.push(v),
+            Err(WorkflowError::Invalid(f)) => {
+                for (k, msgs) in f.0 {
+                    e.0.entry(k).or_default().extend(msgs);
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if inspectors.is_empty() {
+        e.add(
+            "inspectors",
+            "至少填写一名核查人员",
+            "name at least one inspector",
+        );
+    }
+    let evidence = match opt_text("evidence", &b.evidence) {
+        Ok(Some(v)) => Some(v),
+        Ok(None) => {
+            e.add(
+                "evidence",
+                "请写明核查证据（现场照片、电表读数、检测报告等）",
+                "describe the evidence (photos, meter readings, test reports …)",
+            );
+            None
+        }
+        Err(WorkflowError::Invalid(f)) => {
+            for (k, msgs) in f.0 {
+                e.0.entry(k).or_default().extend(msgs);
+            }
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    match (finding, b.inspected_on, evidence) {
+        (Some(f), Some(d), Some(ev)) if e.is_empty() => Ok((f, d, inspectors, ev)),
+        _ => Err(WorkflowError::Invalid(e)),
+    }
 }
 
 struct CheckedRouting {

@@ -114,7 +114,13 @@ fn walk() -> Walk {
                "industry": "steel", "enterprise_credit_code": CODE}),
     );
     act(&app, iit, id, "accept", json!({}));
-    act(&app, iit, id, "verify", json!({"finding": "substantiated"}));
+    act(
+        &app,
+        iit,
+        id,
+        "verify",
+        json!({"finding": "substantiated", "inspected_on": tipline::clock::local_day(tipline::db::now()), "inspectors": ["张三"], "evidence": "现场照片"}),
+    );
     for kind in ["yellow", "red", "exit"] {
         assert!(list(&app, kind, "").is_empty(), "{kind} before any order");
     }
@@ -152,7 +158,13 @@ fn walk() -> Walk {
     assert!(list(&app, "yellow", &format!("?year={}", y0 - 1)).is_empty());
 
     // Failed re-inspection → red (and off yellow).
-    act(&app, iit, id, "reinspect", json!({"passed": false}));
+    act(
+        &app,
+        iit,
+        id,
+        "reinspect",
+        json!({"passed": false, "note": "仍在生产"}),
+    );
     assert!(list(&app, "yellow", "").is_empty());
     let red = list(&app, "red", "");
     assert_eq!(red.len(), 1);
@@ -350,7 +362,13 @@ fn walk() -> Walk {
     assert_eq!(rec["status"], "active");
 
     // The closure is checked and the exit accepted → the exit list.
-    act(&w.app, iit, id, "reinspect", json!({"passed": true}));
+    act(
+        &w.app,
+        iit,
+        id,
+        "reinspect",
+        json!({"passed": true, "note": "已整改"}),
+    );
     act(
         &w.app,
         iit,

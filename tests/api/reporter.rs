@@ -172,7 +172,7 @@ fn close_case(app: &TestApp, case_id: i64) {
                 Command::Accept(NoteBody::default()),
                 Command::Verify(VerifyBody {
                     finding: "unsubstantiated".into(),
-                    inspected_on: None,
+                    inspected_on: Some(tipline::clock::local_day(now)),
                     inspectors: vec!["王五".into()],
                     evidence: Some("现场核查未见生产".into()),
                 }),

@@ -360,7 +360,7 @@ fn admin() -> Who {
     }
 }
 
-fn command(case: &Case, step: &Step, n: usize) -> Command {
+fn command(case: &Case, step: &Step, n: usize, at: NaiveDateTime) -> Command {
     use tipline::services::workflow::*;
     match step {
         Step::Dispatch(b) => Command::Dispatch(DispatchBody {
@@ -379,9 +379,9 @@ fn command(case: &Case, step: &Step, n: usize) -> Command {
         }),
         Step::Verify(f) => Command::Verify(VerifyBody {
             finding: f.to_string(),
-            inspected_on: None,
-            inspectors: Vec::new(),
-            evidence: None,
+            inspected_on: Some(workflow::local_day(at)),
+            inspectors: vec!["核查员".into()],
+            evidence: Some("现场核查".into()),
         }),
         Step::Order(m) => Command::Order(OrderBody {
             measure: m.to_string(),
@@ -391,7 +391,7 @@ fn command(case: &Case, step: &Step, n: usize) -> Command {
         Step::Reinspect(passed) => Command::Reinspect(ReinspectBody {
             passed: *passed,
             inspected_on: None,
-            note: None,
+            note: Some("复查".into()),
         }),
         Step::Exit(capacity, unit) => Command::AcceptExit(AcceptExitBody {
             equipment: "中频炉".into(),
@@ -508,8 +508,15 @@ fn load(app: &TestApp, cases: &[Case]) {
                     )?;
                 }
                 for (at, step) in &c.steps {
-                    workflow::apply(conn, &pack, &admin(), case_id, command(c, step, n), *at)
-                        .map_err(|err| anyhow::anyhow!("case {n} {step:?}: {err:?}"))?;
+                    workflow::apply(
+                        conn,
+                        &pack,
+                        &admin(),
+                        case_id,
+                        command(c, step, n, *at),
+                        *at,
+                    )
+                    .map_err(|err| anyhow::anyhow!("case {n} {step:?}: {err:?}"))?;
                 }
                 for (at, grade) in &c.ratings {
                     tipline::db::ratings::insert(

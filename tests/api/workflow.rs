@@ -34,10 +34,12 @@ fn body_for(action: &str) -> Value {
         "return" => json!({"reason": "不属本部门职责", "category": "not_ours"}),
         "reject-return" => json!({"reason": "经核对，属于本部门职责"}),
         "redispatch" => json!({"lead_bureau": "ecology_environment", "reason": "以排污为主"}),
-        "verify" => json!({"finding": "substantiated"}),
+        "verify" => {
+            json!({"finding": "substantiated", "inspected_on": today(), "inspectors": ["张三"], "evidence": "现场照片"})
+        }
         "order" => json!({"measure": "rectify"}),
         "extend" => json!({"months": 1, "reason": "设备改造周期长"}),
-        "reinspect" => json!({"passed": true}),
+        "reinspect" => json!({"passed": true, "note": "设备已拆除"}),
         "accept-exit" => json!({"equipment": "中频炉", "capacity": 2.0, "unit": "万吨/年"}),
         "close" => json!({"public_note": "已办结"}),
         "question" => json!({"body": "请问具体位置？"}),
@@ -253,7 +255,7 @@ fn one_case_walks_through_every_state() {
         &ba,
         id,
         "verify",
-        json!({"finding": "substantiated", "inspectors": ["张三", "李四"], "evidence": "现场电表读数"}),
+        json!({"finding": "substantiated", "inspected_on": today(), "inspectors": ["张三", "李四"], "evidence": "现场电表读数"}),
     );
     assert_eq!(out["status"], "verified");
 
@@ -349,7 +351,11 @@ fn one_case_walks_through_every_state() {
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[1]["from"], "reporter");
 
-    // re-inspection: a failure keeps the measures open.
+    // re-inspection: what was found is the record (a note is required);
+    // a failure keeps the measures open.
+    let res = act(&app, &ba, id, "reinspect", &json!({"passed": false}));
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.json()["fields"]["note"].is_array());
     let out = ok(
         &app,
         &ba,
@@ -358,7 +364,13 @@ fn one_case_walks_through_every_state() {
         json!({"passed": false, "note": "仍在生产"}),
     );
     assert_eq!(out["status"], "enforcing");
-    let out = ok(&app, &ba, id, "reinspect", json!({"passed": true}));
+    let out = ok(
+        &app,
+        &ba,
+        id,
+        "reinspect",
+        json!({"passed": true, "note": "复查合格"}),
+    );
     assert_eq!(out["status"], "reinspected");
     illegal_all_but(&app, &iit, id, &["accept-exit", "close", "question"]);
     assert_eq!(
@@ -491,7 +503,7 @@ fn an_unsubstantiated_tip_closes_without_measures() {
         &env,
         id,
         "verify",
-        json!({"finding": "unsubstantiated", "inspected_on": today()}),
+        json!({"finding": "unsubstantiated", "inspected_on": today(), "inspectors": ["赵六"], "evidence": "现场未见排污"}),
     );
     illegal_all_but(&app, &env, id, &["close", "question"]);
     // Environment has no month limit in the pack: a rectification needs a date.
@@ -1013,4 +1025,122 @@ fn totp_second_factor_optional_and_required_by_role() {
     assert_eq!(res.json()["error"], "totp_enrolment_required");
     second_factor::require_for_role(&app.state.db, Role::Dispatcher, false, now).unwrap();
     app.login("disp");
+}
+
+/// Issue 17: a finding needs its inspection date, an inspector and the
+/// evidence (the API and the form alike); a refused form keeps what was
+/// typed and names each field; after an action, a confirmation and the
+/// next case.
+#[test]
+fn a_finding_needs_date_inspectors_and_evidence_and_a_refused_form_keeps_the_text() {
+    let app = TestApp::spawn();
+    app.add_user("disp", "dispatcher", None, None);
+    app.add_user("iit", "bureau", Some("industry_it"), None);
+    let tip = submit(
+        &app,
+        json!({"description": "宝安区沙井街道某厂的水泥磨机能耗严重超标，用电量很大。"}),
+    );
+    let second = submit(
+        &app,
+        json!({"description": "福田区某印染厂夜里偷排污水，河水发黑发臭。", "district": "futian"}),
+    );
+    let id = tip.case_id;
+    let disp = login(&app, "disp");
+    let iit = login(&app, "iit");
+    ok(&app, &disp, id, "dispatch", body_for("dispatch"));
+    ok(&app, &iit, id, "accept", json!({}));
+    // The API names every missing part at once.
+    let res = act(
+        &app,
+        &iit,
+        id,
+        "verify",
+        &json!({"finding": "substantiated"}),
+    );
+    assert_eq!(res.status, 422, "{}", res.body);
+    for f in ["inspected_on", "inspectors", "evidence"] {
+        assert!(res.json()["fields"][f].is_array(), "{f}: {}", res.body);
+    }
+    let tomorrow = today().succ_opt().unwrap();
+    let res = act(
+        &app,
+        &iit,
+        id,
+        "verify",
+        &json!({"finding": "substantiated", "inspected_on": tomorrow, "inspectors": ["张三"], "evidence": "照片"}),
+    );
+    assert_eq!(res.status, 422);
+    assert!(res.json()["fields"]["inspected_on"].is_array());
+
+    // The form: refused with the typed text kept and the reason by the field.
+    let page = app.send(
+        "GET",
+        &format!("/staff/cases/{id}"),
+        Some(&iit.cookie),
+        None,
+        None,
+    );
+    assert!(
+        page.body
+            .contains("name=\"inspected_on\" type=\"date\" required")
+    );
+    let form = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("csrf", iit.csrf.as_str())];
+        all.extend_from_slice(pairs);
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(all)
+            .finish();
+        app.send_form(
+            &format!("/staff/cases/{id}/verify"),
+            Some(&iit.cookie),
+            &body,
+        )
+    };
+    let res = form(&[
+        ("finding", "substantiated"),
+        ("inspectors", "张三，李四"),
+        ("evidence", "现场电表读数 8 万度"),
+    ]);
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("请填写核查日期"), "{}", res.body);
+    assert!(res.body.contains("value=\"张三，李四\""), "{}", res.body);
+    assert!(res.body.contains(">现场电表读数 8 万度</textarea>"));
+    assert!(
+        res.body
+            .contains("<option value=\"substantiated\" selected>")
+    );
+    assert!(
+        !res.body.contains("inspected_on:"),
+        "no field keys in the text"
+    );
+    // With the date: recorded, confirmed, and the next case offered (the
+    // bureau has none waiting; the dispatcher has the second tip's).
+    let res = form(&[
+        ("finding", "unsubstantiated"),
+        ("inspected_on", &today().to_string()),
+        ("inspectors", "张三，李四"),
+        ("evidence", "现场电表读数正常"),
+    ]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = app.send(
+        "GET",
+        &format!("/staff/cases/{id}?done=verify"),
+        Some(&iit.cookie),
+        None,
+        None,
+    );
+    assert!(page.body.contains("已完成：核查结论"), "{}", page.body);
+    let page = app.send(
+        "GET",
+        &format!("/staff/cases/{id}?done=close"),
+        Some(&disp.cookie),
+        None,
+        None,
+    );
+    assert!(
+        page.body
+            .contains(&format!("href=\"/staff/cases/{}\">下一件", second.case_id)),
+        "{}",
+        page.body
+    );
 }

@@ -72,6 +72,7 @@ try {
   await staff.clearCookies();
   page = await login(staff, "industry1");
   await page.goto(caseUrl);
+  const has = (text) => page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 10000 });
   const submit = async (formAction) => {
     await Promise.all([page.waitForLoadState("load"), page.click(`form[action$='/${formAction}'] button[type=submit]`)]);
   };
@@ -79,13 +80,22 @@ try {
   await page.selectOption("#finding", "substantiated");
   await page.fill("#inspectors", "张三, 李四");
   await page.fill("#evidence", "现场核对电表与能耗限额标准。");
+  // Without a date the finding is refused — by the browser (required) and,
+  // past it, by the server — and what was typed stays.
+  await page.$eval("#verify", (f) => { f.noValidate = true; });
+  await submit("verify");
+  await has("请填写核查日期");
+  if ((await page.inputValue("#inspectors")) !== "张三, 李四") fail("the inspectors typed were lost");
+  await shot(page, "3b-finding-refused");
+  await page.fill("#inspected_on", new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10));
   await submit("verify");
   await page.selectOption("#measure", "rectify");
   await submit("order");
-  const has = (text) => page.waitForFunction((t) => document.body.innerText.includes(t), text, { timeout: 10000 });
+  await has("已完成：处置措施");
   await has("限期整改 · 下达");
   await shot(page, "4-ordered");
   await page.selectOption("form[action$='/reinspect'] select", "true");
+  await page.fill("#reinspect_note", "复查：设备已改造，能耗达标。");
   await submit("reinspect");
   await page.fill("#public_note", "经核查属实，已责令企业限期整改，复查合格。感谢您的举报。");
   await submit("close");
