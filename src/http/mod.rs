@@ -27,6 +27,7 @@ pub mod staff_forms;
 pub mod staff_outcomes;
 pub mod staff_pages;
 pub mod staff_session;
+pub mod timeline;
 pub mod uploads;
 
 use actix_web::http::StatusCode;

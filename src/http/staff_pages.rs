@@ -456,7 +456,7 @@ struct CasePage {
     /// The case on the public lists now, in words ("黄牌 … since …").
     standing: Option<String>,
     punishments: Vec<super::staff_outcomes::PunishmentView>,
-    history: Vec<crate::services::audit::AuditEntry>,
+    history: Vec<super::timeline::Line>,
     /// The reporters' ratings, in words.
     ratings: Vec<String>,
     /// A 不满意 waits for the dispatcher: reopen or say why not.
@@ -733,7 +733,11 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             .into_iter()
             .map(|r| super::staff_outcomes::PunishmentView::new(p, r))
             .collect(),
-        history: c.history,
+        history: c
+            .history
+            .iter()
+            .map(|e| super::timeline::line(p, e))
+            .collect(),
         review_waiting: c
             .ratings
             .iter()
