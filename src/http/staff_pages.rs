@@ -31,6 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/staff/logout", web::post().to(logout))
     .route("/staff/queue", web::get().to(queue))
     .route("/staff/cases/{id}", web::get().to(case_page))
+    .route(
+        "/staff/cases/{id}/tips/{tip}/contact",
+        web::post().to(contact_form),
+    )
     .route("/staff/cases/{id}/{action}", web::post().to(case_form));
 }
 
@@ -408,6 +412,9 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
 
 pub struct TipRow {
     id: i64,
+    /// The reporter's contact, when this reader just asked for it (audited).
+    contact: Option<String>,
+    files: Vec<(String, Option<String>, String)>,
     source: String,
     received_at: String,
     has_contact: bool,
@@ -661,6 +668,19 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
             .iter()
             .map(|t| TipRow {
                 id: t.id,
+                contact: None,
+                // (file, thumbnail, label) of each cleaned file.
+                files: t
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.url.clone(),
+                            a.thumbnail_url.clone(),
+                            format!("{} · {} KB", a.kind, (a.size + 1023) / 1024),
+                        )
+                    })
+                    .collect(),
                 source: crate::domain::tip_status::TipSource::parse(&t.source)
                     .map_or_else(|| t.source.clone(), |s| s.label_zh().to_string()),
                 received_at: crate::clock::local_minute(t.received_at),
@@ -823,6 +843,53 @@ async fn case_page(
             super::public::error_page(StatusCode::NOT_FOUND)
         }
         Err(_) => super::public::error_page(StatusCode::SERVICE_UNAVAILABLE),
+    }
+}
+
+/// "查看联系方式": the reporter's contact shown inline on the case page,
+/// for the roles that may read it; the read is audited before it is shown.
+async fn contact_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: Option<Staff>,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let (id, tip) = path.into_inner();
+    let form = match staff_forms::read(&req, staff, &id, payload).await {
+        Ok(f) => f,
+        Err(answer) => return answer,
+    };
+    let Ok(tip) = tip.parse::<i64>() else {
+        return super::public::error_page(StatusCode::NOT_FOUND);
+    };
+    let (staff, id) = (&form.staff, form.id);
+    let who = Who::from(staff);
+    let read =
+        crate::services::case_admin::read_contact(&state, who, id, tip, crate::clock::now()).await;
+    let (status, contact, message) = match read {
+        Ok(c) => (
+            StatusCode::OK,
+            Some(c.unwrap_or_else(|| "（未留联系方式 none left）".into())),
+            None,
+        ),
+        Err(WorkflowError::NotFound) => return super::public::error_page(StatusCode::NOT_FOUND),
+        Err(WorkflowError::Forbidden) => (
+            StatusCode::FORBIDDEN,
+            None,
+            Some(staff_forms::FORBIDDEN.to_string()),
+        ),
+        Err(_) => return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE),
+    };
+    match cases::detail(&state, staff.scope(), id).await {
+        Ok(c) => {
+            let mut page = case_view(&state, staff, c, message);
+            if let Some(t) = page.tips.iter_mut().find(|t| t.id == tip) {
+                t.contact = contact;
+            }
+            html(status, &page)
+        }
+        Err(_) => super::public::error_page(status),
     }
 }
 

@@ -1144,3 +1144,50 @@ fn a_finding_needs_date_inspectors_and_evidence_and_a_refused_form_keeps_the_tex
         page.body
     );
 }
+
+/// Issue 17: "查看联系方式" on the case page — a POST, audited, the contact
+/// shown inline; a co-handling bureau may not read it.
+#[test]
+fn the_contact_is_read_on_the_case_page_and_audited() {
+    let app = TestApp::spawn();
+    app.add_user("disp", "dispatcher", None, None);
+    app.add_user("ndrc", "bureau", Some("development_reform"), None);
+    let tip = submit(
+        &app,
+        json!({"description": "宝安区沙井街道某厂的水泥磨机能耗严重超标，用电量很大。", "contact": "13900001111 王女士"}),
+    );
+    let id = tip.case_id;
+    let disp = login(&app, "disp");
+    ok(&app, &disp, id, "dispatch", body_for("dispatch"));
+    let page = app.send(
+        "GET",
+        &format!("/staff/cases/{id}"),
+        Some(&disp.cookie),
+        None,
+        None,
+    );
+    assert!(page.body.contains("查看联系方式"), "{}", page.body);
+    assert!(
+        !page.body.contains("13900001111"),
+        "not shown before it is asked for"
+    );
+    let tip_id: i64 = detail(&app, &disp, id)["tips"][0]["id"].as_i64().unwrap();
+    let read = |s: &Session| {
+        let body = format!("csrf={}", s.csrf);
+        app.send_form(
+            &format!("/staff/cases/{id}/tips/{tip_id}/contact"),
+            Some(&s.cookie),
+            &body,
+        )
+    };
+    let res = read(&disp);
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains("13900001111 王女士"));
+    let audit = detail(&app, &disp, id)["history"].to_string();
+    assert!(audit.contains("contact.read"), "{audit}");
+    // A co-handling bureau: refused, nothing shown.
+    let ndrc = login(&app, "ndrc");
+    let res = read(&ndrc);
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert!(!res.body.contains("13900001111"));
+}
