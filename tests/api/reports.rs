@@ -988,10 +988,36 @@ fn assert_workbook(bytes: &[u8], report: &Value) {
         wb.sheet_names(),
         sheets.iter().map(|s| s.0.to_string()).collect::<Vec<_>>()
     );
+    // Internal codes are the last columns: the sheet's names come first.
+    let codes_last = |sheet: &str, row: &[Value]| -> Vec<Value> {
+        let codes: &[usize] = match sheet {
+            "每月举报" => &[],
+            "逾期热力" => &[0, 2],
+            _ => &[0],
+        };
+        (0..row.len())
+            .filter(|c| !codes.contains(c))
+            .chain(codes.iter().copied())
+            .map(|c| row[c].clone())
+            .collect()
+    };
+    let period = report["period"].as_str().unwrap().to_string();
     for (sheet, header, body) in sheets {
         let range = wb.worksheet_range(sheet).unwrap();
         assert_eq!(range.start(), Some((0, 0)), "{sheet}");
         let got: Vec<Vec<Value>> = range.rows().map(|r| r.iter().map(cell).collect()).collect();
+        // A title with the period, then the period's dates and the units.
+        let title = got[0][0].as_str().unwrap();
+        assert!(
+            title.contains("落后产能举报办理情况报表") && title.contains(sheet),
+            "{title}"
+        );
+        assert!(title.contains(&period[..4]), "{title}");
+        let sub = got[1][0].as_str().unwrap();
+        assert!(sub.contains("报告期") && sub.contains("单位"), "{sub}");
+        let got = got[2..].to_vec();
+        let header = codes_last(sheet, &header);
+        let body: Vec<Vec<Value>> = body.iter().map(|r| codes_last(sheet, r)).collect();
         assert_eq!(got[0], header, "{sheet} header");
         assert_eq!(got.len(), body.len() + 1, "{sheet} rows");
         for (i, (g, w)) in got[1..].iter().zip(&body).enumerate() {
