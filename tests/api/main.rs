@@ -30,4 +30,5 @@ mod relay_process;
 mod reports;
 mod retention;
 mod schema;
+mod search;
 mod workflow;
