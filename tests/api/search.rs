@@ -465,3 +465,49 @@ fn broad_and_short_searches_are_bounded_and_page_through_every_case() {
     let page = search(&app, &cookie, "BULK-1-0007", "");
     assert_eq!(ids(&page).len(), 1);
 }
+
+#[test]
+fn a_case_linked_to_a_firm_later_is_found_by_the_registry_name_and_code() {
+    const CODE: &str = "91440300MA5HXQ8K0Y";
+    let app = TestApp::spawn();
+    let (cookie, _) = dispatcher(&app);
+    let case = submit(
+        &app,
+        json!({
+            "description": "新星钢铁夜里用中频炉熔废钢炼钢坯，车间烟很大。",
+            "enterprise_name": "新星钢铁",
+            "address": "宝安区沙井街道后亭社区",
+        }),
+    );
+    assert_eq!(ids(&search(&app, &cookie, CODE, "")), Vec::<i64>::new());
+    let import = |name: &str| {
+        let csv = format!(
+            "credit_code,name,address,district,industry\n{CODE},{name},深圳市宝安区沙井街道后亭社区工业大道9号,宝安区,steel\n"
+        );
+        let report = tipline::services::registry::import_csv(
+            &app.state.db,
+            &app.state.pack,
+            csv.as_bytes(),
+            "test",
+            |_| {},
+        )
+        .unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        app.state.registry.refresh(&app.state.db).unwrap();
+    };
+    import("深圳市新星钢铁有限公司");
+    let linked = tipline::services::rematch::rematch_unlinked(
+        &app.state.db,
+        &app.state.router,
+        |q| app.state.registry.match_tip(q),
+        app.state.registry.version(),
+        tipline::db::now(),
+    )
+    .unwrap();
+    assert_eq!(linked.linked, 1);
+    assert_eq!(ids(&search(&app, &cookie, CODE, "")), [case]);
+    assert_eq!(ids(&search(&app, &cookie, "新星钢铁有限公司", "")), [case]);
+    // A rename in the registry reaches the index too.
+    import("深圳市耀华特钢有限公司");
+    assert_eq!(ids(&search(&app, &cookie, "耀华特钢", "")), [case]);
+}
