@@ -166,14 +166,15 @@ fn run(url: &str) {
             ..Default::default()
         }),
     );
-    q(
-        "text search q=第99999号",
-        &all,
-        page(CaseFilter {
-            q: Some("第99999号".into()),
-            ..Default::default()
-        }),
-    );
+    let text = tipline::domain::search::SearchText::parse("第99999号")
+        .unwrap()
+        .unwrap();
+    measure("text search q=第99999号 (db::search)", &mut conn, |c| {
+        tipline::db::search::search(c, &all, &page(CaseFilter::default()), &text)
+            .unwrap()
+            .rows
+            .len()
+    });
     for (name, scope) in [
         ("counts (dispatcher)", &all),
         ("counts (bureau)", &bureau),

@@ -229,15 +229,6 @@ pub struct CaseFilter {
     pub limit: i64,
 }
 
-/// `LIKE` pattern for a literal text, with `\` as the escape.
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 fn scoped<'a>(scope: &Scope) -> cases::BoxedQuery<'a, super::DbBackend> {
     let q = cases::table.into_boxed();
     match scope {
@@ -251,8 +242,9 @@ fn scoped<'a>(scope: &Scope) -> cases::BoxedQuery<'a, super::DbBackend> {
     }
 }
 
-/// Newest first, within what the scope may see.
-pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
+/// What the scope may see, narrowed by the filter's conditions; not its
+/// text (`db::search` handles `q`), cursor or order.
+fn filtered<'a>(scope: &Scope, f: &CaseFilter) -> cases::BoxedQuery<'a, super::DbBackend> {
     let mut q = scoped(scope);
     if let Some(s) = &f.status {
         q = q.filter(cases::status.eq(s.clone()));
@@ -269,18 +261,6 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
     }
     if let Some(i) = &f.industry {
         q = q.filter(cases::industry.eq(i.clone()));
-    }
-    if let Some(text) = f.q.as_deref().filter(|t| !t.is_empty()) {
-        let pattern = like_pattern(text);
-        let matching = tips::table
-            .filter(
-                tips::description
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(tips::enterprise_name.like(pattern).escape('\\')),
-            )
-            .select(tips::case_id);
-        q = q.filter(cases::id.nullable().eq_any(matching));
     }
     if !f.statuses.is_empty() {
         q = q.filter(cases::status.eq_any(f.statuses.clone()));
@@ -312,6 +292,13 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
     if let Some(t) = f.until {
         q = q.filter(cases::created_at.lt(t));
     }
+    q
+}
+
+/// Newest first, within what the scope may see. The filter's text is not
+/// read here: a search goes through `db::search::search`.
+pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
+    let mut q = filtered(scope, f);
     if f.oldest_first {
         if let Some(id) = f.after_id {
             q = q.filter(cases::id.gt(id));
@@ -322,6 +309,33 @@ pub fn list(conn: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResu
         q = q.filter(cases::id.lt(id));
     }
     q.order(cases::id.desc()).limit(f.limit).load(conn)
+}
+
+/// Which of these cases the scope may see and the filter lets through.
+pub fn passing(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    f: &CaseFilter,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: Vec<i64> = filtered(scope, f)
+        .filter(cases::id.eq_any(ids.to_vec()))
+        .select(cases::id)
+        .load(conn)?;
+    Ok(found.into_iter().collect())
+}
+
+/// These cases, in no particular order (the caller has checked the scope).
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<CaseRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    cases::table
+        .filter(cases::id.eq_any(ids.to_vec()))
+        .load(conn)
 }
 
 /// The counts on the queue's tabs.

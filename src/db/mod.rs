@@ -19,6 +19,7 @@ pub mod reference;
 pub mod relays;
 pub mod safeguards;
 pub mod schema;
+pub mod search;
 pub mod settings;
 pub mod shared_limits;
 pub mod tips;

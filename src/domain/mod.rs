@@ -13,6 +13,7 @@ pub mod rating;
 pub mod receipt;
 pub mod report_calendar;
 pub mod role;
+pub mod search;
 pub mod tip;
 pub mod tip_status;
 pub mod totp;

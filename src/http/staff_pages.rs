@@ -13,6 +13,7 @@ use super::staff_session::{self as session, Staff};
 use crate::domain::case_state::{ALL_STATUSES, Action, CaseStatus, Party};
 use crate::domain::report_calendar::{self, Reminder};
 use crate::domain::role::Role;
+use crate::services::ServiceError;
 use crate::services::accounts::{self, LoginError};
 use crate::services::cases::{self, CaseDetail};
 use crate::services::cases::{CaseFilter, WITH_BUREAU};
@@ -200,6 +201,8 @@ pub struct Row {
     due: String,
     overdue: bool,
     tips: i32,
+    /// In a search: where the first matching tip matched.
+    excerpt: Option<crate::domain::search::Excerpt>,
 }
 
 #[derive(Template)]
@@ -220,6 +223,10 @@ struct QueuePage {
     dimensions: Vec<Choice>,
     items: Vec<Row>,
     next: Option<String>,
+    /// In a search: how many cases match, bounded ("more than 1,000").
+    matches: Option<String>,
+    /// A search the service refused (too long, control characters).
+    search_error: Option<String>,
     /// Reports of the pack's calendar coming due (dispatchers and admins).
     reminders: Vec<Reminder>,
     /// Joint-punishment proposals waiting for a decision (dispatchers and
@@ -249,6 +256,20 @@ fn label_of(state: &AppState, kind: &str, key: Option<&str>) -> String {
         _ => p.dimension(k).map(|d| d.name.clone()),
     }
     .unwrap_or_else(|| k.to_string())
+}
+
+/// A search's bounded count as the queue says it.
+fn match_count_text(m: cases::MatchCount) -> String {
+    if m.more && m.count >= cases::COUNT_BOUND {
+        "超过 1,000 条 · more than 1,000".to_string()
+    } else if m.more {
+        format!(
+            "至少 {0} 条（只查了最新的部分，下一页继续）· at least {0} (the newest part searched; the next page goes on)",
+            m.count
+        )
+    } else {
+        format!("{0} 条 · {0} found", m.count)
+    }
 }
 
 async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff>) -> HttpResponse {
@@ -299,9 +320,25 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
     let scope = staff.scope();
     let page = cases::list(&state, scope.clone(), filter).await;
     let counts = cases::counts(&state, scope.clone()).await;
-    let (Ok(page), Ok(n)) = (page, counts) else {
+    // A refused search shows the form again with the reason (400), not an
+    // error page.
+    let (page, search_error, status) = match page {
+        Ok(p) => (p, None, StatusCode::OK),
+        Err(ServiceError::Invalid(e)) => (
+            cases::CasePage {
+                items: Vec::new(),
+                next: None,
+                matches: None,
+            },
+            Some(e.get("q").join("；")),
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(_) => return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE),
+    };
+    let Ok(n) = counts else {
         return super::public::error_page(StatusCode::SERVICE_UNAVAILABLE);
     };
+    let matches = page.matches.map(match_count_text);
     let tab = |key: &'static str, label: &'static str, count: Option<i64>| Tab {
         key,
         label,
@@ -342,6 +379,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
             due: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
             overdue: c.overdue,
             tips: c.tip_count,
+            excerpt: c.excerpt.clone(),
         })
         .collect();
     let p = &state.pack;
@@ -365,8 +403,10 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
     };
     let cur = |k: &str| get(k).unwrap_or_default();
     html(
-        StatusCode::OK,
+        status,
         &QueuePage {
+            matches,
+            search_error,
             reminders,
             proposals,
             calendar_gaps,

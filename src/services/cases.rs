@@ -15,6 +15,8 @@ use crate::routing::{Finding, RoutingProposal};
 use crate::state::AppState;
 
 pub use crate::db::cases::{CaseFilter, QueueCounts, WITH_BUREAU};
+pub use crate::db::search::{COUNT_BOUND, MatchCount};
+use crate::domain::search::{Excerpt, SearchText};
 
 /// The queue's counts (new, returned, overdue …) within a scope.
 pub async fn counts(state: &AppState, scope: Scope) -> Result<QueueCounts, ServiceError> {
@@ -50,6 +52,9 @@ pub struct CaseSummary {
     pub due_step: Option<String>,
     pub due_on: Option<chrono::NaiveDate>,
     pub overdue: bool,
+    /// In a search: the first matching tip's text around the match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<Excerpt>,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +62,11 @@ pub struct CasePage {
     pub items: Vec<CaseSummary>,
     /// Pass back as `cursor` for the next page; null on the last page.
     pub next: Option<String>,
+    /// In a search, on its first page: how many cases match, counted up to
+    /// 1,000 (`more` when there are more, or when the search stopped at its
+    /// read bound before seeing every match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matches: Option<MatchCount>,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,9 +188,13 @@ fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary
         due_step: row.due_step.clone(),
         due_on: row.due_on,
         overdue: row.overdue,
+        excerpt: None,
     }
 }
 
+/// The queue: newest (or oldest) first, one page from the filter's cursor.
+/// With a search text (`filter.q`), the cases whose tips match it, each with
+/// an excerpt, through the search index (`db::search`).
 pub async fn list(
     state: &AppState,
     scope: Scope,
@@ -188,16 +202,48 @@ pub async fn list(
 ) -> Result<CasePage, ServiceError> {
     filter.limit = filter.limit.clamp(1, MAX_LIMIT);
     let limit = filter.limit;
+    let text = match SearchText::parse(filter.q.as_deref().unwrap_or("")) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut errors = crate::domain::errors::FieldErrors::default();
+            errors.add("q", e.zh(), e.en());
+            return Err(ServiceError::Invalid(errors));
+        }
+    };
     state
         .db
         .read(move |conn| -> Result<CasePage, ServiceError> {
+            if let Some(text) = text {
+                let found = db::search::search(conn, &scope, &filter, &text)?;
+                let mut refs = enterprise_refs(conn, &found.rows)?;
+                let items = found
+                    .rows
+                    .iter()
+                    .map(|r| CaseSummary {
+                        excerpt: found
+                            .docs
+                            .get(&r.id)
+                            .map(|doc| crate::domain::search::excerpt(doc, &text)),
+                        ..summary(r, &mut refs)
+                    })
+                    .collect();
+                return Ok(CasePage {
+                    items,
+                    next: found.next.map(|id| id.to_string()),
+                    matches: found.count,
+                });
+            }
             let rows = cases::list(conn, &scope, &filter).map_err(DbError::from)?;
             let next = (rows.len() as i64 == limit)
                 .then(|| rows.last().map(|r| r.id.to_string()))
                 .flatten();
             let mut refs = enterprise_refs(conn, &rows)?;
             let items = rows.iter().map(|r| summary(r, &mut refs)).collect();
-            Ok(CasePage { items, next })
+            Ok(CasePage {
+                items,
+                next,
+                matches: None,
+            })
         })
         .await
 }

@@ -32,4 +32,5 @@ mod reports;
 mod retention;
 mod returns;
 mod schema;
+mod search;
 mod workflow;

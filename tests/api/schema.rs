@@ -31,7 +31,8 @@ fn sqlite_and_postgres_migrations_give_the_same_schema() {
     let mut lite: Vec<Col> = diesel::sql_query(
         "SELECT m.name AS table_name, p.name AS column_name \
          FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'",
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations' \
+         AND m.name NOT LIKE 'tip_search%'",
     )
     .load(&mut *conn)
     .unwrap();
@@ -61,7 +62,8 @@ fn sqlite_and_postgres_migrations_give_the_same_schema() {
     let mut post: Vec<Col> = diesel::sql_query(
         "SELECT table_name::text AS table_name, column_name::text AS column_name \
          FROM information_schema.columns \
-         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations' \
+           AND table_name NOT LIKE 'tip_search%'",
     )
     .load(&mut *pconn)
     .unwrap();
@@ -72,6 +74,10 @@ fn sqlite_and_postgres_migrations_give_the_same_schema() {
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .unwrap();
     assert!(!lite.is_empty());
+    // The search index is the one table built differently on each backend
+    // (an FTS5 virtual table with its shadow tables; a table with a trigram
+    // GIN index), so it is left out here; tests/api/search.rs runs the same
+    // searches on both.
     assert_eq!(lite, post);
 }
 

@@ -1,0 +1,9 @@
+DROP TRIGGER tip_search_enterprise_update;
+DROP TRIGGER tip_search_case_update;
+DROP TRIGGER tip_search_ticket_delete;
+DROP TRIGGER tip_search_ticket_insert;
+DROP TRIGGER tip_search_tip_delete;
+DROP TRIGGER tip_search_tip_update;
+DROP TRIGGER tip_search_tip_insert;
+DROP VIEW tip_search_source;
+DROP TABLE tip_search;
