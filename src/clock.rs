@@ -28,7 +28,9 @@ pub fn local_day(at: NaiveDateTime) -> NaiveDate {
 }
 
 /// An instant stored in UTC as people in China read it: Beijing time
-/// (UTC+8, no daylight saving), to the minute. Every page shows times so.
+/// (UTC+8, no daylight saving), to the minute. Every page shows times so;
+/// it is the packs' `time_zone` (`Asia/Shanghai`, the only one the pack
+/// checker accepts).
 pub fn local_minute(at: impl std::borrow::Borrow<NaiveDateTime>) -> String {
     (*at.borrow() + Duration::hours(8))
         .format("%Y-%m-%d %H:%M")

@@ -204,6 +204,16 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         return Err(p.errors);
     };
 
+    if meta.time_zone != TIME_ZONE {
+        p.errors.push(PackError {
+            file: "pack.toml".into(),
+            line: None,
+            message: format!(
+                "time_zone `{}` is not supported: tipline shows and counts days in {TIME_ZONE} (UTC+8, no daylight saving)",
+                meta.time_zone
+            ),
+        });
+    }
     let defined = Defined {
         industries: unique(&mut p, "industries.toml", &industries.industry, |i| &i.key),
         bureaus: unique(&mut p, "bureaus.toml", &bureaus.bureau, |i| &i.key),
@@ -1158,6 +1168,16 @@ mod tests {
         assert!(text.iter().any(|t| t.contains("2020-02-08 is not in 2021")));
         assert!(text.iter().any(|t| t.contains("ends before it starts")));
         assert!(text.iter().any(|t| t.contains("unknown step `lunch`")));
+    }
+
+    #[test]
+    fn only_china_time_is_accepted() {
+        let mut files = shenzhen();
+        let meta = files.iter_mut().find(|f| f.name == "pack.toml").unwrap();
+        meta.text = meta.text.replace("Asia/Shanghai", "Europe/Berlin");
+        let text: Vec<String> = check(files).iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(text[0].contains("Europe/Berlin"), "{text:#?}");
     }
 
     #[test]

@@ -13,6 +13,19 @@ pub struct PackMeta {
     pub jurisdiction: String,
     pub division_code: Option<String>,
     pub source: String,
+    /// Where the bureaus are: deadlines are their days and every page shows
+    /// their time, to the minute. China keeps one zone without daylight
+    /// saving, so the checker accepts `Asia/Shanghai` (UTC+8) only and
+    /// `clock` applies it.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+}
+
+/// The only zone the service knows (see [`PackMeta::time_zone`]).
+pub const TIME_ZONE: &str = "Asia/Shanghai";
+
+fn default_time_zone() -> String {
+    TIME_ZONE.to_string()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -29,7 +29,7 @@ pub async fn counts(state: &AppState, scope: Scope) -> Result<QueueCounts, Servi
 pub const MAX_LIMIT: i64 = 500;
 pub const DEFAULT_LIMIT: i64 = 50;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EnterpriseRef {
     pub credit_code: String,
     pub name: String,
@@ -171,11 +171,13 @@ fn enterprise_refs(
         .collect())
 }
 
-fn summary(row: &CaseRow, refs: &mut HashMap<i64, EnterpriseRef>) -> CaseSummary {
+/// A case row as the queue shows it. `refs` is shared by every row of a
+/// page: two cases about one firm both show it.
+fn summary(row: &CaseRow, refs: &HashMap<i64, EnterpriseRef>) -> CaseSummary {
     CaseSummary {
         id: row.id,
         status: row.status,
-        enterprise: row.enterprise_id.and_then(|id| refs.remove(&id)),
+        enterprise: row.enterprise_id.and_then(|id| refs.get(&id).cloned()),
         industry: row.industry.clone(),
         district: row.district.clone(),
         dimensions: crate::db::key_list(&row.dimensions),
@@ -215,7 +217,7 @@ pub async fn list(
         .read(move |conn| -> Result<CasePage, ServiceError> {
             if let Some(text) = text {
                 let found = db::search::search(conn, &scope, &filter, &text)?;
-                let mut refs = enterprise_refs(conn, &found.rows)?;
+                let refs = enterprise_refs(conn, &found.rows)?;
                 let items = found
                     .rows
                     .iter()
@@ -224,7 +226,7 @@ pub async fn list(
                             .docs
                             .get(&r.id)
                             .map(|doc| crate::domain::search::excerpt(doc, &text)),
-                        ..summary(r, &mut refs)
+                        ..summary(r, &refs)
                     })
                     .collect();
                 return Ok(CasePage {
@@ -237,8 +239,8 @@ pub async fn list(
             let next = (rows.len() as i64 == limit)
                 .then(|| rows.last().map(|r| r.id.to_string()))
                 .flatten();
-            let mut refs = enterprise_refs(conn, &rows)?;
-            let items = rows.iter().map(|r| summary(r, &mut refs)).collect();
+            let refs = enterprise_refs(conn, &rows)?;
+            let items = rows.iter().map(|r| summary(r, &refs)).collect();
             Ok(CasePage {
                 items,
                 next,
@@ -290,7 +292,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 })
                 .collect();
             let history = audit::for_subject(conn, &format!("case:{id}"))?;
-            let mut refs = enterprise_refs(conn, std::slice::from_ref(&row))?;
+            let refs = enterprise_refs(conn, std::slice::from_ref(&row))?;
             let ms = measures::measures_of(conn, id)?;
             let today = crate::services::workflow::local_day(crate::db::now());
             let cal = pack.work_calendar();
@@ -356,7 +358,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 messages,
                 allowed: crate::domain::case_state::allowed(status, facts),
                 candidates: serde_json::from_str(&row.candidates).unwrap_or_default(),
-                summary: summary(&row, &mut refs),
+                summary: summary(&row, &refs),
                 obsolete_findings: routing
                     .as_ref()
                     .map(|r| r.findings.clone())

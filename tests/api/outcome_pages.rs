@@ -221,9 +221,18 @@ fn report_page_draws_charts_and_serves_files() {
         let mut wb: Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("an XLSX");
         let sheet = wb.worksheet_range("按区").expect("the district sheet");
-        // Row 1 holds the headers; the one district row has one web tip.
-        assert_eq!(sheet.get_value((0, 2)).unwrap().to_string(), "网页举报");
-        assert_eq!(sheet.get_value((1, 2)).unwrap().to_string(), "1");
+        // A title, the period and units, then the headers (names first,
+        // codes last); the one district row has one web tip.
+        assert!(
+            sheet
+                .get_value((0, 0))
+                .unwrap()
+                .to_string()
+                .contains(year.as_str())
+        );
+        assert_eq!(sheet.get_value((2, 0)).unwrap().to_string(), "名称");
+        assert_eq!(sheet.get_value((2, 1)).unwrap().to_string(), "网页举报");
+        assert_eq!(sheet.get_value((3, 1)).unwrap().to_string(), "1");
     }
 
     // A district account gets its own district, whatever it asks for.

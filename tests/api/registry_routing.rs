@@ -176,3 +176,46 @@ fn an_import_while_serving_links_and_joins_the_open_cases_about_the_new_firm() {
     .unwrap();
     assert_eq!(again.linked, 0);
 }
+
+/// Two cases about one firm on one page of the queue both name it (each
+/// row used to take the firm out of the page's lookup, so the second
+/// showed none).
+#[test]
+fn two_cases_about_one_firm_both_show_it_in_the_queue() {
+    use diesel::prelude::*;
+    use tipline::db::schema::cases;
+    let app = TestApp::spawn();
+    let code = tipline::domain::credit_code::CreditCode::generate_valid(4343).to_string();
+    import(
+        &app,
+        &format!(
+            "{code},深圳市旭日冶金材料有限公司,深圳市坪山区坑梓街道秀新社区工业路8号,坪山区,steel\n"
+        ),
+    );
+    app.state.registry.refresh(&app.state.db).unwrap();
+    let tip = json!({"description": "旭日冶金厂晚上偷偷用中频炉炼钢坯，烟很大。", "enterprise_name": "旭日冶金"});
+    assert_eq!(app.post_json("/api/v1/tips", &tip).status, 201);
+    let other = json!({"description": "龙岗区坪地街道有家厂用小高炉炼铁，天天冒黑烟。"});
+    assert_eq!(app.post_json("/api/v1/tips", &other).status, 201);
+    app.state
+        .db
+        .write_tx(|conn| -> anyhow::Result<()> {
+            let firm: Option<i64> = cases::table
+                .filter(cases::enterprise_id.is_not_null())
+                .select(cases::enterprise_id)
+                .first(conn)?;
+            diesel::update(cases::table.filter(cases::enterprise_id.is_null()))
+                .set(cases::enterprise_id.eq(firm))
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+    app.add_user("boss", "admin", None, None);
+    let (cookie, _) = app.login("boss");
+    let r = app.send("GET", "/api/v1/cases", Some(&cookie), None, None);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2, "{}", r.body);
+    for c in &items {
+        assert_eq!(c["enterprise"]["credit_code"], code.as_str(), "{c}");
+    }
+}
