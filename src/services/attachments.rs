@@ -145,20 +145,7 @@ pub async fn keep_as_uploads(
         .db
         .write(move |conn| -> Result<(), ServiceError> {
             for (s, t) in rows_of.iter().zip(&answer) {
-                let hash = token_hash(&t.token);
-                rows::insert(
-                    conn,
-                    &NewAttachment {
-                        tip_id: None,
-                        token_hash: Some(&hash),
-                        storage_key: &s.storage_key,
-                        thumb_key: s.thumb_key.as_deref(),
-                        kind: s.kind.as_str(),
-                        size: s.size as i64,
-                        removed: &s.removed,
-                        created_at: at,
-                    },
-                )?;
+                insert_row(conn, s, Owner::Token(&token_hash(&t.token)), at)?;
             }
             Ok(())
         })
@@ -268,20 +255,42 @@ pub fn insert_for_tip(
     at: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     for s in stored {
-        rows::insert(
-            conn,
-            &NewAttachment {
-                tip_id: Some(tip_id),
-                token_hash: None,
-                storage_key: &s.storage_key,
-                thumb_key: s.thumb_key.as_deref(),
-                kind: s.kind.as_str(),
-                size: s.size as i64,
-                removed: &s.removed,
-                created_at: at,
-            },
-        )?;
+        insert_row(conn, s, Owner::Tip(tip_id), at)?;
     }
+    Ok(())
+}
+
+/// Who a stored file's row belongs to: a tip, or an upload token waiting
+/// for one.
+enum Owner<'a> {
+    Tip(i64),
+    Token(&'a [u8]),
+}
+
+/// The row of one sealed file (inside the caller's transaction).
+fn insert_row(
+    conn: &mut DbConnection,
+    s: &StoredFile,
+    owner: Owner<'_>,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    let (tip_id, token_hash) = match owner {
+        Owner::Tip(id) => (Some(id), None),
+        Owner::Token(hash) => (None, Some(hash)),
+    };
+    rows::insert(
+        conn,
+        &NewAttachment {
+            tip_id,
+            token_hash,
+            storage_key: &s.storage_key,
+            thumb_key: s.thumb_key.as_deref(),
+            kind: s.kind.as_str(),
+            size: s.size as i64,
+            removed: &s.removed,
+            created_at: at,
+        },
+    )?;
     Ok(())
 }
 
@@ -367,19 +376,7 @@ pub async fn upload(
     let result = state
         .db
         .write(move |conn| -> Result<(), ServiceError> {
-            rows::insert(
-                conn,
-                &NewAttachment {
-                    tip_id: None,
-                    token_hash: Some(&hash),
-                    storage_key: &row.storage_key,
-                    thumb_key: row.thumb_key.as_deref(),
-                    kind: row.kind.as_str(),
-                    size: row.size as i64,
-                    removed: &row.removed,
-                    created_at: at,
-                },
-            )?;
+            insert_row(conn, &row, Owner::Token(&hash), at)?;
             if let Some(o) = &once2 {
                 idempotency::remember(conn, &secrets, o, &remembered, at)?;
             }

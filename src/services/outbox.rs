@@ -81,6 +81,37 @@ pub async fn retry(db: &Db, actor: String, id: i64) -> Result<bool, crate::servi
     .await
 }
 
+/// Enqueue one call-back about `tip_id`, if the tip came from a relay
+/// with a callback URL: `body` makes the JSON from the ticket id. Run it
+/// inside the change's transaction.
+fn enqueue_for_tip(
+    conn: &mut DbConnection,
+    tip_id: i64,
+    event: &str,
+    at: NaiveDateTime,
+    body: impl FnOnce(&str) -> String,
+) -> QueryResult<Option<i64>> {
+    let Some((relay_id, ticket_id)) = relays::ticket_of_tip(conn, tip_id)? else {
+        return Ok(None);
+    };
+    if relays::signing(conn, relay_id)?.1.is_none() {
+        return Ok(None);
+    }
+    let payload = body(&ticket_id);
+    outbox::insert(
+        conn,
+        &outbox::NewEntry {
+            relay_id,
+            tip_id,
+            ticket_id: &ticket_id,
+            event,
+            payload: &payload,
+            at,
+        },
+    )
+    .map(Some)
+}
+
 /// Enqueue a call-back for a tip's public status change, if the tip came
 /// from a relay with a callback URL. Run it inside the change's transaction.
 pub fn enqueue_tip_status(
@@ -90,35 +121,18 @@ pub fn enqueue_tip_status(
     public_note: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<Option<i64>> {
-    let Some((relay_id, ticket_id)) = relays::ticket_of_tip(conn, tip_id)? else {
-        return Ok(None);
-    };
-    let (_, callback_url) = relays::signing(conn, relay_id)?;
-    if callback_url.is_none() {
-        return Ok(None);
-    }
-    let payload = serde_json::to_string(&StatusEvent {
-        event: EVENT_TIP_STATUS,
-        ticket_id: &ticket_id,
-        status,
-        status_label: status.label_zh(),
-        status_label_en: status.label_en(),
-        note: public_note,
-        at,
-    })
-    .expect("events serialise");
-    outbox::insert(
-        conn,
-        &outbox::NewEntry {
-            relay_id,
-            tip_id,
-            ticket_id: &ticket_id,
+    enqueue_for_tip(conn, tip_id, EVENT_TIP_STATUS, at, |ticket_id| {
+        serde_json::to_string(&StatusEvent {
             event: EVENT_TIP_STATUS,
-            payload: &payload,
+            ticket_id,
+            status,
+            status_label: status.label_zh(),
+            status_label_en: status.label_en(),
+            note: public_note,
             at,
-        },
-    )
-    .map(Some)
+        })
+        .expect("events serialise")
+    })
 }
 
 pub const EVENT_TIP_RATING: &str = "tip.rating";
@@ -141,32 +155,16 @@ pub fn enqueue_tip_rating(
     rating: crate::domain::rating::Rating,
     at: NaiveDateTime,
 ) -> QueryResult<Option<i64>> {
-    let Some((relay_id, ticket_id)) = relays::ticket_of_tip(conn, tip_id)? else {
-        return Ok(None);
-    };
-    if relays::signing(conn, relay_id)?.1.is_none() {
-        return Ok(None);
-    }
-    let payload = serde_json::to_string(&RatingEvent {
-        event: EVENT_TIP_RATING,
-        ticket_id: &ticket_id,
-        rating,
-        rating_label: rating.label_zh(),
-        at,
-    })
-    .expect("events serialise");
-    outbox::insert(
-        conn,
-        &outbox::NewEntry {
-            relay_id,
-            tip_id,
-            ticket_id: &ticket_id,
+    enqueue_for_tip(conn, tip_id, EVENT_TIP_RATING, at, |ticket_id| {
+        serde_json::to_string(&RatingEvent {
             event: EVENT_TIP_RATING,
-            payload: &payload,
+            ticket_id,
+            rating,
+            rating_label: rating.label_zh(),
             at,
-        },
-    )
-    .map(Some)
+        })
+        .expect("events serialise")
+    })
 }
 
 pub const EVENT_CASE_OVERDUE: &str = "case.overdue";
@@ -192,32 +190,17 @@ pub fn enqueue_case_overdue(
 ) -> QueryResult<usize> {
     let mut queued = 0;
     for tip_id in crate::db::measures::tip_ids(conn, case_id)? {
-        let Some((relay_id, ticket_id)) = relays::ticket_of_tip(conn, tip_id)? else {
-            continue;
-        };
-        if relays::signing(conn, relay_id)?.1.is_none() {
-            continue;
-        }
-        let payload = serde_json::to_string(&OverdueEvent {
-            event: EVENT_CASE_OVERDUE,
-            ticket_id: &ticket_id,
-            step,
-            due_on,
-            at,
-        })
-        .expect("events serialise");
-        outbox::insert(
-            conn,
-            &outbox::NewEntry {
-                relay_id,
-                tip_id,
-                ticket_id: &ticket_id,
+        let entry = enqueue_for_tip(conn, tip_id, EVENT_CASE_OVERDUE, at, |ticket_id| {
+            serde_json::to_string(&OverdueEvent {
                 event: EVENT_CASE_OVERDUE,
-                payload: &payload,
+                ticket_id,
+                step,
+                due_on,
                 at,
-            },
-        )?;
-        queued += 1;
+            })
+            .expect("events serialise")
+        })?;
+        queued += usize::from(entry.is_some());
     }
     Ok(queued)
 }
