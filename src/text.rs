@@ -20,9 +20,20 @@ pub fn forbidden_char(s: &str) -> Option<char> {
     })
 }
 
+/// The first `max` characters of a text on one line (runs of white space
+/// made one space), with "…" when something was cut: a queue row's summary.
+pub fn one_line(input: &str, max: usize) -> String {
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{fold, forbidden_char};
+    use super::{fold, forbidden_char, one_line};
 
     #[test]
     fn control_characters_are_named() {
@@ -32,6 +43,13 @@ mod tests {
         assert_eq!(forbidden_char("\u{85}"), Some('\u{85}'));
         assert_eq!(forbidden_char("厂名\u{202E}gnp.exe"), Some('\u{202E}'));
         assert_eq!(forbidden_char("👩\u{200D}🔧"), None);
+    }
+
+    #[test]
+    fn one_line_summaries_are_cut_by_characters() {
+        assert_eq!(one_line("  工业园\n\n 三号厂房  ", 40), "工业园 三号厂房");
+        assert_eq!(one_line("一二三四五六", 4), "一二三四…");
+        assert_eq!(one_line("一二三四", 4), "一二三四");
     }
 
     #[test]

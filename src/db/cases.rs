@@ -487,3 +487,113 @@ pub fn dimensions_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Strin
         .select(cases::dimensions)
         .first(conn)
 }
+
+/// The first tip of a case as the queue shows it: what was reported, by
+/// which channel (its relay ticket's channel and the relay's declared
+/// source, for a relayed tip), and when.
+#[derive(Debug, Clone, Queryable)]
+pub struct FirstTip {
+    pub case_id: Option<i64>,
+    pub source: String,
+    pub description: String,
+    pub received_at: NaiveDateTime,
+    pub channel: Option<String>,
+    pub relay_source: Option<String>,
+}
+
+/// The first tip of each of these cases, in two indexed queries (a case
+/// may gather thousands of tips; only the first is read).
+pub fn first_tips(conn: &mut DbConnection, case_ids: &[i64]) -> QueryResult<Vec<FirstTip>> {
+    use super::schema::{relay_tickets, relays};
+    use diesel::dsl::min;
+    if case_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let firsts: Vec<Option<i64>> = tips::table
+        .filter(tips::case_id.eq_any(case_ids))
+        .group_by(tips::case_id)
+        .select(min(tips::id))
+        .load(conn)?;
+    let ids: Vec<i64> = firsts.into_iter().flatten().collect();
+    tips::table
+        .left_join(relay_tickets::table.on(relay_tickets::tip_id.eq(tips::id)))
+        .left_join(relays::table.on(relays::id.eq(relay_tickets::relay_id)))
+        .filter(tips::id.eq_any(&ids))
+        .select((
+            tips::case_id,
+            tips::source,
+            tips::description,
+            tips::received_at,
+            relay_tickets::channel.nullable(),
+            relays::source.nullable(),
+        ))
+        .load(conn)
+}
+
+/// Link a case to a registered firm as a dispatcher decides it: the case's
+/// enterprise and credit code, and those of its tips not linked yet.
+/// Returns the case's enterprise before.
+pub fn set_enterprise(
+    conn: &mut DbConnection,
+    case_id: i64,
+    enterprise_id: i64,
+    credit_code: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<i64>> {
+    let before: Option<i64> = cases::table
+        .find(case_id)
+        .select(cases::enterprise_id)
+        .first(conn)?;
+    diesel::update(cases::table.find(case_id))
+        .set((
+            cases::enterprise_id.eq(enterprise_id),
+            cases::enterprise_credit_code.eq(credit_code),
+            cases::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        tips::table
+            .filter(tips::case_id.eq(case_id))
+            .filter(tips::enterprise_id.is_null()),
+    )
+    .set(tips::enterprise_id.eq(enterprise_id))
+    .execute(conn)?;
+    Ok(before)
+}
+
+/// An open case near another, as "similar open cases" compares them.
+#[derive(Debug, Queryable)]
+pub struct Near {
+    pub id: i64,
+    pub dimensions: String,
+    pub place_key: Option<String>,
+    pub enterprise_id: Option<i64>,
+}
+
+/// Open cases in one district (or none) seen since `since`, other than
+/// `except`, newest first, at most 200.
+pub fn open_near(
+    conn: &mut DbConnection,
+    district: Option<&str>,
+    since: NaiveDateTime,
+    except: i64,
+) -> QueryResult<Vec<Near>> {
+    let mut q = cases::table
+        .filter(cases::status.ne_all(FINAL_STATUSES))
+        .filter(cases::last_seen_at.ge(since))
+        .filter(cases::id.ne(except))
+        .into_boxed();
+    q = match district {
+        Some(d) => q.filter(cases::district.eq(d.to_string())),
+        None => q.filter(cases::district.is_null()),
+    };
+    q.order(cases::id.desc())
+        .limit(200)
+        .select((
+            cases::id,
+            cases::dimensions,
+            cases::place_key,
+            cases::enterprise_id,
+        ))
+        .load(conn)
+}

@@ -71,6 +71,45 @@ impl TipStatus {
     }
 }
 
+/// The channel a tip reached the city by, as staff and the reports count
+/// it: the public form (or its JSON API), the 12345 hotline, the provincial
+/// platform or the national platform. An Open311 relay counts under the
+/// source its relay declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Web,
+    Hotline,
+    Province,
+    National,
+}
+
+impl Origin {
+    /// From the tip's `source`, its relay ticket's channel and the relay's
+    /// declared source (both absent for a form tip).
+    pub fn of(source: &str, channel: Option<&str>, relay_source: Option<&str>) -> Origin {
+        let channel = match channel {
+            Some("open311") => relay_source,
+            c => c,
+        };
+        match (source, channel) {
+            ("relay", Some("hotline")) => Origin::Hotline,
+            ("relay", Some("platform")) => Origin::Province,
+            ("relay", _) => Origin::National,
+            _ => Origin::Web,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Origin::Web => "网页",
+            Origin::Hotline => "12345",
+            Origin::Province => "省平台",
+            Origin::National => "国家平台",
+        }
+    }
+}
+
 /// Where a tip came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,5 +144,33 @@ impl TipSource {
             TipSource::Api => "api",
             TipSource::Relay => "relay",
         }
+    }
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::Origin;
+
+    #[test]
+    fn a_relayed_tip_counts_under_its_channel() {
+        assert_eq!(Origin::of("web", None, None), Origin::Web);
+        assert_eq!(Origin::of("api", None, None), Origin::Web);
+        assert_eq!(
+            Origin::of("relay", Some("hotline"), Some("national")),
+            Origin::Hotline
+        );
+        assert_eq!(
+            Origin::of("relay", Some("platform"), None),
+            Origin::Province
+        );
+        assert_eq!(
+            Origin::of("relay", Some("national"), None),
+            Origin::National
+        );
+        assert_eq!(
+            Origin::of("relay", Some("open311"), Some("hotline")),
+            Origin::Hotline
+        );
+        assert_eq!(Origin::label_zh(Origin::Province), "省平台");
     }
 }

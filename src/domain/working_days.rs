@@ -78,6 +78,27 @@ impl WorkCalendar {
         d
     }
 
+    /// Working days from `from` to `to`: those after `from` up to and
+    /// including `to`, negative when `to` is earlier (the days it is past).
+    /// Bounded to ten years either way, so a mistyped date cannot spin.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let (a, b, sign) = if to >= from {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let b = b.min(a + Duration::days(3660));
+        let mut n = 0;
+        let mut d = a;
+        while d < b {
+            d += Duration::days(1);
+            if self.is_working_day(d) {
+                n += 1;
+            }
+        }
+        sign * n
+    }
+
     /// Whether every day from `from` to `to` lies in covered years.
     pub fn covers_span(&self, from: NaiveDate, to: NaiveDate) -> bool {
         (from.year()..=to.year()).all(|y| self.covers(y))
@@ -104,6 +125,22 @@ mod tests {
         assert!(c.missing_years(d("2026-06-01"), 60).is_empty());
         assert_eq!(c.missing_years(d("2026-12-01"), 60), [2027]);
         assert_eq!(c.missing_years(d("2027-03-01"), 60), [2027]);
+    }
+
+    #[test]
+    fn days_left_count_working_days_and_go_negative_when_past() {
+        let mut c = WorkCalendar::default();
+        // 2026-10-01..07 National Day, 2026-10-10 (Saturday) a make-up day.
+        c.add_year(
+            2026,
+            (1..=7).map(|n| d(&format!("2026-10-0{n}"))),
+            [d("2026-10-10")],
+        );
+        assert_eq!(c.working_days_between(d("2026-09-30"), d("2026-09-30")), 0);
+        assert_eq!(c.working_days_between(d("2026-09-30"), d("2026-10-09")), 2);
+        assert_eq!(c.working_days_between(d("2026-09-30"), d("2026-10-10")), 3);
+        assert_eq!(c.working_days_between(d("2026-10-12"), d("2026-10-09")), -2);
+        assert_eq!(c.working_days_between(d("2026-12-07"), d("2026-12-04")), -1);
     }
 
     fn d(s: &str) -> NaiveDate {

@@ -15,6 +15,7 @@ use crate::domain::report_calendar::{self, Reminder};
 use crate::domain::role::Role;
 use crate::services::ServiceError;
 use crate::services::accounts::{self, LoginError};
+use crate::services::case_firm;
 use crate::services::cases::{self, CaseDetail};
 use crate::services::cases::{CaseFilter, WITH_BUREAU};
 use crate::services::workflow::{self, Command, Who, WorkflowError};
@@ -195,10 +196,20 @@ pub struct Tab {
 pub struct Row {
     id: i64,
     status_label: &'static str,
+    /// About forty characters of the first tip, on one line.
+    summary: String,
+    /// The enterprise's name, or 未关联.
+    firm: String,
+    /// 网页 / 12345 / 省平台 / 国家平台.
+    origin: &'static str,
+    /// When the first tip came, Beijing time to the minute.
+    received: String,
     district: String,
     lead: String,
     industry: String,
     due: String,
+    /// 剩余 N 个工作日 / 今天到期 / 逾期 N 个工作日.
+    left: String,
     overdue: bool,
     tips: i32,
     /// In a search: where the first matching tip matched.
@@ -234,6 +245,10 @@ struct QueuePage {
     proposals: i64,
     /// Years soon in use that the pack's working-day calendar lacks.
     calendar_gaps: Vec<i32>,
+    /// How many of the above there are: they fold into one line.
+    notice_count: usize,
+    /// Whether a filter beyond the search is in use (the filters open).
+    filtered: bool,
 }
 
 fn choices<'a>(items: impl Iterator<Item = (&'a str, String)>, current: &str) -> Vec<Choice> {
@@ -256,6 +271,15 @@ fn label_of(state: &AppState, kind: &str, key: Option<&str>) -> String {
         _ => p.dimension(k).map(|d| d.name.clone()),
     }
     .unwrap_or_else(|| k.to_string())
+}
+
+/// Time left to a deadline, in working days, as the queue says it.
+fn time_left(days: i64) -> String {
+    match days {
+        0 => "今天到期".into(),
+        n if n > 0 => format!("剩余 {n} 个工作日"),
+        n => format!("逾期 {} 个工作日", -n),
+    }
 }
 
 /// A search's bounded count as the queue says it.
@@ -367,24 +391,39 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
                 .finish()
         )
     });
+    let p = &state.pack;
+    let today = workflow::local_day(crate::clock::now());
+    let calendar = p.work_calendar();
     let items = page
         .items
         .iter()
         .map(|c| Row {
             id: c.id,
             status_label: c.status_label,
+            summary: c
+                .first_tip
+                .as_ref()
+                .map_or_else(|| "—".into(), |t| t.summary.clone()),
+            firm: c
+                .enterprise
+                .as_ref()
+                .map_or_else(|| "未关联".into(), |e| e.name.clone()),
+            origin: c.first_tip.as_ref().map_or("—", |t| t.origin.label_zh()),
+            received: crate::clock::local_minute(c.first_seen_at),
             district: label_of(&state, "district", c.district.as_deref()),
             lead: label_of(&state, "bureau", c.lead_bureau.as_deref()),
             industry: label_of(&state, "industry", c.industry.as_deref()),
             due: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            left: c
+                .due_on
+                .map(|d| time_left(calendar.working_days_between(today, d)))
+                .unwrap_or_default(),
             overdue: c.overdue,
             tips: c.tip_count,
             excerpt: c.excerpt.clone(),
         })
         .collect();
-    let p = &state.pack;
     let decides = matches!(staff.role, Role::Admin | Role::Dispatcher);
-    let today = workflow::local_day(crate::clock::now());
     let reminders = match decides {
         true => report_calendar::upcoming(&p.calendar, today),
         false => Vec::new(),
@@ -402,9 +441,24 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
         false => 0,
     };
     let cur = |k: &str| get(k).unwrap_or_default();
+    let notice_count = calendar_gaps.len() + reminders.len() + usize::from(proposals > 0);
+    let filtered = [
+        "status",
+        "bureau",
+        "district",
+        "industry",
+        "dimension",
+        "from",
+        "to",
+        "sort",
+    ]
+    .iter()
+    .any(|k| get(k).is_some_and(|v| !(*k == "sort" && v == "new")));
     html(
         status,
         &QueuePage {
+            notice_count,
+            filtered,
             matches,
             search_error,
             reminders,
@@ -497,6 +551,8 @@ struct CasePage {
     measures: Vec<String>,
     notices: Vec<String>,
     tips: Vec<TipRow>,
+    /// Who leads and why, in one sentence.
+    routing_headline: String,
     explanation: Vec<String>,
     findings: Vec<String>,
     messages: Vec<MsgRow>,
@@ -519,6 +575,57 @@ struct CasePage {
     /// dismantling for 地条钢 and obsolete equipment, else rectification.
     default_measure: &'static str,
     today: String,
+    /// The linked firm: name and credit code, or 未关联.
+    firm_line: String,
+    /// Whether this reader may link a firm and merge (dispatchers, admins),
+    /// and the case is open.
+    can_link: bool,
+    /// The matcher's candidates for the first tip, with reasons.
+    candidates: Vec<FirmChoice>,
+    /// A registry search (`?firm_q=`) and what it found.
+    firm_q: String,
+    found: Vec<FirmChoice>,
+    /// Open cases that look like the same thing, with a merge button.
+    similar: Vec<SimilarRow>,
+}
+
+/// A registered firm offered for linking.
+pub struct FirmChoice {
+    name: String,
+    code: String,
+    district: String,
+    /// Confidence as a percentage.
+    score: String,
+    reasons: String,
+}
+
+impl FirmChoice {
+    fn of(c: &crate::matching::Candidate) -> FirmChoice {
+        FirmChoice {
+            name: c.name.clone(),
+            code: c.credit_code.clone(),
+            district: c.district.clone().unwrap_or_default(),
+            score: format!("{:.0}%", c.score * 100.0),
+            reasons: c
+                .reasons
+                .iter()
+                .map(|r| r.label_zh())
+                .collect::<Vec<_>>()
+                .join("；"),
+        }
+    }
+}
+
+/// A similar open case; the newer one merges into the older.
+pub struct SimilarRow {
+    id: i64,
+    status_label: &'static str,
+    why: String,
+    firm: String,
+    summary: String,
+    received: String,
+    merge_from: i64,
+    merge_into: i64,
 }
 
 pub struct FormState {
@@ -730,20 +837,18 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
                 address: t.address.clone(),
             })
             .collect(),
+        routing_headline: c
+            .routing
+            .as_ref()
+            .map(|r| crate::routing::explain::headline(r, &state.pack))
+            .unwrap_or_default(),
         explanation: c
             .routing
             .as_ref()
             .map(|r| {
                 r.explanation
                     .iter()
-                    .map(|e| {
-                        let step = serde_json::to_value(e.step)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default();
-                        let to = e.points_to.as_deref().unwrap_or("—");
-                        format!("{step}：{} → {to}（{}）", e.matched, e.note)
-                    })
+                    .map(|e| crate::routing::explain::sentence(e, &state.pack))
                     .collect()
             })
             .unwrap_or_default(),
@@ -848,7 +953,65 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
         next_case: None,
         default_measure,
         today: crate::clock::local_day(crate::clock::now()).to_string(),
+        firm_line: match (&s.enterprise, &c.enterprise_credit_code) {
+            (Some(e), _) => format!("{}（{}）", e.name, e.credit_code),
+            (None, Some(code)) => format!("统一社会信用代码 {code}（不在企业登记库中）"),
+            (None, None) => "未关联企业 Not linked".into(),
+        },
+        can_link: matches!(party, Party::Admin | Party::Dispatcher) && s.status.is_open(),
+        candidates: c.candidates.iter().map(FirmChoice::of).collect(),
+        firm_q: String::new(),
+        found: Vec::new(),
+        similar: Vec::new(),
     }
+}
+
+/// The registry search and the similar open cases: the parts of the case
+/// page that need more than the case itself.
+async fn add_firm_side(
+    state: &AppState,
+    staff: &Staff,
+    page: &mut CasePage,
+    firm_q: Option<String>,
+) {
+    if !page.can_link {
+        return;
+    }
+    if let Some(q) = firm_q.filter(|q| !q.trim().is_empty()) {
+        page.found = case_firm::search_registry(state, &q)
+            .iter()
+            .map(FirmChoice::of)
+            .collect();
+        page.firm_q = q;
+    }
+    let who = Who::from(staff);
+    let similar = case_firm::similar(state, &who, page.id)
+        .await
+        .unwrap_or_default();
+    page.similar = similar
+        .into_iter()
+        .map(|x| {
+            let (from, into) = (x.case.id.max(page.id), x.case.id.min(page.id));
+            SimilarRow {
+                id: x.case.id,
+                status_label: x.case.status_label,
+                why: x.why,
+                firm: x
+                    .case
+                    .enterprise
+                    .as_ref()
+                    .map_or_else(|| "未关联".into(), |e| e.name.clone()),
+                summary: x
+                    .case
+                    .first_tip
+                    .as_ref()
+                    .map_or_else(String::new, |t| t.summary.clone()),
+                received: crate::clock::local_minute(x.case.first_seen_at),
+                merge_from: from,
+                merge_into: into,
+            }
+        })
+        .collect();
 }
 
 async fn case_page(
@@ -863,16 +1026,20 @@ async fn case_page(
     let Ok(id) = id.parse::<i64>() else {
         return super::public::error_page(StatusCode::NOT_FOUND);
     };
-    let done = form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "done")
-        .and_then(|(_, v)| match v.as_ref() {
-            "supervise" => Some("督办"),
-            "decline-review" => Some("不予重办"),
-            a => Action::parse(a).map(|a| a.label_zh()),
-        });
+    let query: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    let done = body::field(&query, "done").and_then(|v| match v.as_ref() {
+        "supervise" => Some("督办"),
+        "decline-review" => Some("不予重办"),
+        "link" => Some("关联企业"),
+        "merge" => Some("合并案件"),
+        a => Action::parse(a).map(|a| a.label_zh()),
+    });
     match cases::detail(&state, staff.scope(), id).await {
         Ok(c) => {
             let mut page = case_view(&state, &staff, c, None);
+            add_firm_side(&state, &staff, &mut page, body::field(&query, "firm_q")).await;
             if done.is_some() {
                 page.done = done;
                 page.next_case = next_waiting(&state, &staff, id).await;
@@ -924,6 +1091,7 @@ async fn contact_form(
     match cases::detail(&state, staff.scope(), id).await {
         Ok(c) => {
             let mut page = case_view(&state, staff, c, message);
+            add_firm_side(&state, staff, &mut page, None).await;
             if let Some(t) = page.tips.iter_mut().find(|t| t.id == tip) {
                 t.contact = contact;
             }
@@ -1072,7 +1240,21 @@ async fn case_form(
     let (staff, id) = (&form.staff, form.id);
     let who = Who::from(staff);
     let now = crate::clock::now();
-    let result: Result<(), WorkflowError> = if name == "supervise" {
+    // Where a success lands: a merge shows the case that kept the tips.
+    let mut landing = id;
+    let result: Result<(), WorkflowError> = if name == "link" {
+        case_firm::link(&state, who, id, form.text("credit_code"), now).await
+    } else if name == "merge" {
+        match form.text("into").trim().parse::<i64>() {
+            Ok(into) => {
+                landing = into;
+                crate::services::case_admin::merge(&state, who, id, into, now)
+                    .await
+                    .map(|_| ())
+            }
+            Err(_) => Err(WorkflowError::NotFound),
+        }
+    } else if name == "supervise" {
         let text = form.text("body");
         state
             .db
@@ -1107,7 +1289,7 @@ async fn case_form(
     let mut errors = crate::domain::errors::FieldErrors::default();
     let (status, message) = match result {
         // A confirmation and the next case, on the page the redirect shows.
-        Ok(()) => return see_other(&format!("/staff/cases/{id}?done={name}")),
+        Ok(()) => return see_other(&format!("/staff/cases/{landing}?done={name}")),
         Err(WorkflowError::NotFound) => return super::public::error_page(StatusCode::NOT_FOUND),
         Err(WorkflowError::Forbidden) => (StatusCode::FORBIDDEN, staff_forms::FORBIDDEN.into()),
         Err(WorkflowError::Conflict { status, .. }) => (
@@ -1132,6 +1314,7 @@ async fn case_form(
     match cases::detail(&state, staff.scope(), id).await {
         Ok(c) => {
             let mut page = case_view(&state, staff, c, Some(message));
+            add_firm_side(&state, staff, &mut page, None).await;
             page.form = Some(FormState {
                 action: name,
                 errors,

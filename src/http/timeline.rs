@@ -137,6 +137,11 @@ pub fn line(pack: &Pack, e: &AuditEntry) -> Line {
             v["into"].as_i64().unwrap_or(0)
         ),
         "case.split" => "拆分出一条举报为新案件".into(),
+        "case.link" => format!(
+            "关联企业：{}（{}）",
+            v["name"].as_str().unwrap_or(""),
+            v["credit_code"].as_str().unwrap_or("")
+        ),
         "case.matched" => "登记库导入后关联到企业".into(),
         "case.rating_declined" => format!("不予重办{}", with("理由", "reason")),
         "tip.rated" => format!(

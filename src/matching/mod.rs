@@ -111,6 +111,41 @@ pub enum Reason {
     },
 }
 
+impl Reason {
+    /// The reason as a dispatcher reads it.
+    pub fn label_zh(&self) -> String {
+        let pct = |v: f64| format!("{:.0}%", v * 100.0);
+        match self {
+            Reason::CreditCode { code } => format!("举报给出了统一社会信用代码 {code}"),
+            Reason::ExactFullName => "名称与登记名称完全相同".into(),
+            Reason::ExactName => "名称规范化后相同".into(),
+            Reason::SameBrand => "字号相同且行业相同".into(),
+            Reason::TypoCorrected { from, to } => format!("按错别字更正后相同（{from}→{to}）"),
+            Reason::NameSimilarity { value, matched } => {
+                format!("名称相似 {}（{matched}）", pct(*value))
+            }
+            Reason::NameInText { coverage, matched } => {
+                format!("举报内容中写到了名称（{matched}，覆盖 {}）", pct(*coverage))
+            }
+            Reason::BranchMismatch => "一方是分公司，另一方不是".into(),
+            Reason::DistrictAgrees => "所在区一致".into(),
+            Reason::CityAgrees => "所在市一致".into(),
+            Reason::PlaceConflicts => "地点不一致".into(),
+            Reason::IndustryAgrees => "行业一致".into(),
+            Reason::IndustryConflicts => "行业不一致".into(),
+            Reason::AddressSimilarity { value } => format!("地址相似 {}", pct(*value)),
+            Reason::SharedPlaces { names } => format!("登记地址也有 {}", names.join("、")),
+            Reason::AtPlaces {
+                names,
+                exact_address,
+            } => match exact_address {
+                true => "就在举报所写的地址".into(),
+                false => format!("位于举报所写的地点（{}）", names.join("、")),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     pub enterprise_id: i64,

@@ -36,11 +36,11 @@ pub(crate) fn of_enterprise(
     firm: &crate::matching::Candidate,
 ) -> Option<(String, &'static str)> {
     if let Some(d) = firm.district.as_deref().and_then(|d| resolve(pack, d)) {
-        return Some((d, "registry"));
+        return Some((d, "企业登记库的所在区"));
     }
     let division = firm.credit_code.get(2..8)?;
     pack.resolve_district(division)
-        .map(|d| (d.key.clone(), "credit code division"))
+        .map(|d| (d.key.clone(), "统一社会信用代码中的行政区划码"))
 }
 
 /// A district as the gazetteer names it (宝安区, 大鹏新区) in the pack.

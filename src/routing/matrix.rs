@@ -4,6 +4,8 @@ use crate::jurisdiction::{Pack, Route};
 use crate::text::fold;
 
 pub(crate) struct RouteMatcher {
+    /// For names in the explanation (a staff member reads names, not keys).
+    pack: Pack,
     routes: Vec<Route>,
     /// Folded `when_words` per route.
     when: Vec<Vec<String>>,
@@ -17,6 +19,7 @@ impl RouteMatcher {
             .map(|r| r.when_words.iter().map(|w| fold(w)).collect())
             .collect();
         RouteMatcher {
+            pack: pack.clone(),
             routes: pack.routes.clone(),
             when,
         }
@@ -65,15 +68,26 @@ impl RouteMatcher {
             let Some(r) = self.row(d, industry, text) else {
                 continue;
             };
+            let p = &self.pack;
+            let bureau = |k: &String| p.bureau(k).map_or_else(|| k.clone(), |b| b.name.clone());
+            let co_names = match r.co.iter().map(bureau).collect::<Vec<_>>().join("、") {
+                names if names.is_empty() => "无".to_string(),
+                names => names,
+            };
             explain.push(Explanation {
                 step: Step::Route,
-                matched: format!("{d} × {}", r.industry.as_deref().unwrap_or("*")),
+                matched: format!(
+                    "{} × {}",
+                    p.dimension(d).map_or(d.as_str(), |x| x.name.as_str()),
+                    r.industry.as_deref().map_or("任何行业", |i| p
+                        .industry(i)
+                        .map_or(i, |x| x.name.as_str()))
+                ),
                 points_to: Some(r.lead.clone()),
                 note: format!(
-                    "{}lead {} co [{}] [{}]",
-                    if n == 0 { "primary: " } else { "" },
-                    r.lead,
-                    r.co.join(", "),
+                    "{}牵头 {}，配合 {co_names}；依据 {}",
+                    if n == 0 { "主要问题类型：" } else { "" },
+                    bureau(&r.lead),
                     r.citation
                 ),
             });

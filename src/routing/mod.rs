@@ -6,6 +6,7 @@
 //! [`Router::route`] per tip.
 mod classify;
 mod district;
+pub mod explain;
 pub mod figures;
 mod industry;
 mod lexicon;
@@ -207,9 +208,7 @@ impl Router {
                     step: Step::District,
                     matched: firm.name.clone(),
                     points_to: Some(key.clone()),
-                    note: format!(
-                        "the tip names no place; the matched enterprise is registered here ({how})"
-                    ),
+                    note: format!("举报未写地点，按匹配到的企业的登记地（{how}）"),
                 });
                 p.district = Some(key);
             }
@@ -218,9 +217,7 @@ impl Router {
                     step: Step::District,
                     matched: firm.name.clone(),
                     points_to: Some(key.clone()),
-                    note: format!(
-                        "the matched enterprise is registered in another district ({how}); the tip's place is kept"
-                    ),
+                    note: format!("匹配到的企业登记在另一个区（{how}），仍按举报所写的地点"),
                 });
                 p.registry_district = Some(key);
             }
@@ -240,7 +237,7 @@ impl Router {
                     step: Step::Field,
                     matched: field.to_string(),
                     points_to: Some(i.key.clone()),
-                    note: "industry given by the reporter".into(),
+                    note: "举报人填写的行业".into(),
                 });
                 return Some(i.key.clone());
             }
@@ -248,7 +245,7 @@ impl Router {
                 step: Step::Field,
                 matched: field.to_string(),
                 points_to: None,
-                note: "industry field not known to the pack; inferred from the text".into(),
+                note: "本方案没有这个行业，改从举报文字推断".into(),
             });
         }
         if let Some(i) = tip
@@ -260,7 +257,7 @@ impl Router {
                 step: Step::Industry,
                 matched: i.name.clone(),
                 points_to: Some(i.key.clone()),
-                note: "industry of the matched enterprise in the registry".into(),
+                note: "企业登记库中匹配企业的行业".into(),
             });
             return Some(i.key.clone());
         }
@@ -269,7 +266,7 @@ impl Router {
             step: Step::Industry,
             matched: inferred.words.join("、"),
             points_to: Some(inferred.key.clone()),
-            note: format!("score {}", inferred.score),
+            note: format!("举报文字中的行业用语，得分 {}", inferred.score),
         });
         Some(inferred.key)
     }
@@ -291,14 +288,14 @@ impl Router {
                         step: Step::Field,
                         matched: d.clone(),
                         points_to: Some(dim.key.clone()),
-                        note: "dimension given by the reporter".into(),
+                        note: "举报人选择的问题类型".into(),
                     });
                 }
                 None => explain.push(Explanation {
                     step: Step::Field,
                     matched: d.clone(),
                     points_to: None,
-                    note: "dimension not known to the pack; ignored".into(),
+                    note: "本方案没有这个问题类型，已忽略".into(),
                 }),
             }
         }
@@ -323,21 +320,21 @@ impl Router {
             let fires = score >= pack.routing.min_score;
             let matched = ev
                 .iter()
-                .map(|e| format!("{}({})", e.matched, e.rule_id))
+                .map(|e| e.matched.clone())
                 .collect::<Vec<_>>()
                 .join("、");
             explain.push(Explanation {
                 step: Step::Dimension,
                 matched: matched.clone(),
                 points_to: Some(d.key.clone()),
-                note: format!(
-                    "score {score}{}",
-                    if fires {
-                        ""
-                    } else {
-                        ", below the pack's minimum"
-                    }
-                ),
+                note: if fires {
+                    format!("举报文字命中，得分 {score}")
+                } else {
+                    format!(
+                        "举报文字命中，得分 {score}，低于方案要求的 {}",
+                        pack.routing.min_score
+                    )
+                },
             });
             if fires {
                 if !fired.contains(&d.key) {
@@ -361,7 +358,7 @@ impl Router {
                     step: Step::Dimension,
                     matched: f.equipment.clone(),
                     points_to: Some(f.dimension.clone()),
-                    note: format!("Table 5 rule {} finds obsolete equipment", f.rule_id),
+                    note: format!("按{}认定为淘汰类装备", f.citation),
                 });
             }
         }
@@ -373,7 +370,7 @@ impl Router {
                     step: Step::Dimension,
                     matched: String::new(),
                     points_to: Some(k.clone()),
-                    note: "displaced by a rule that fired (its Table 5 verdict stays)".into(),
+                    note: "被另一条命中的规则取代（表5 结论保留）".into(),
                 });
             }
             keep
@@ -386,9 +383,7 @@ impl Router {
                     step: Step::Dimension,
                     matched,
                     points_to: Some(key.to_string()),
-                    note: format!(
-                        "no dimension reached the pack's minimum; the strongest evidence (score {score})"
-                    ),
+                    note: format!("没有问题类型达到方案最低分，取证据最强的一项（得分 {score}）"),
                 });
                 fired.push(key.to_string());
             }
@@ -399,7 +394,7 @@ impl Router {
                 step: Step::Dimension,
                 matched: String::new(),
                 points_to: Some(fb.clone()),
-                note: "no dimension fired; the pack's fallback".into(),
+                note: "没有命中任何问题类型，按方案的兜底分派".into(),
             });
             fired.push(fb);
         }
@@ -420,24 +415,21 @@ impl Router {
                 matched: field.to_string(),
                 points_to: found.map(|d| d.key.clone()),
                 note: match found {
-                    Some(_) => "district given by the reporter".into(),
-                    None => "district field not known to the pack; inferred from the text".into(),
+                    Some(_) => "举报人填写的区".into(),
+                    None => "本方案没有举报人填写的区，改从举报文字推断".into(),
                 },
             });
             if let Some(d) = found {
                 return Some(d.key.clone());
             }
         }
-        for (text, source) in texts
-            .iter()
-            .zip(["address", "enterprise name", "description"])
-        {
+        for (text, source) in texts.iter().zip(["地址", "企业名称", "举报内容"]) {
             if let Some((key, word)) = self.districts.find(text) {
                 explain.push(Explanation {
                     step: Step::District,
                     matched: word,
                     points_to: Some(key.clone()),
-                    note: format!("place named in the {source}"),
+                    note: format!("{source}中写到的地名"),
                 });
                 return Some(key);
             }

@@ -250,7 +250,7 @@ impl Table5Checker {
                     matched: f.text.clone(),
                     points_to: None,
                     note: format!(
-                        "{} {} read, not about any Table 5 equipment named in the tip",
+                        "读出 {} {}，但与举报中写到的表5装备无关",
                         f.normalised, f.normalised_unit
                     ),
                 }),
@@ -289,8 +289,10 @@ impl Table5Checker {
                                 step: Step::Table5,
                                 matched: h.word.clone(),
                                 points_to: Some(t.rule.id.clone()),
-                                note: "not every figure the rule needs is in the tip; no verdict"
-                                    .into(),
+                                note: format!(
+                                    "{}：举报中缺少规则所需的数字，不作结论",
+                                    t.rule.citation
+                                ),
                             });
                         }
                         Vec::new()
@@ -347,9 +349,9 @@ impl Table5Checker {
                         Comparison::Gt => ">",
                         Comparison::Ge => "≥",
                     };
-                    let sign = if c.holds { "" } else { "not " };
+                    let sign = if c.holds { "符合" } else { "不符合" };
                     format!(
-                        "{} → {} {} {sign}{op} {} {}",
+                        "{} 即 {} {}，{sign} {op} {} {}",
                         c.figure.text,
                         c.figure.normalised,
                         c.figure.normalised_unit,
@@ -359,20 +361,20 @@ impl Table5Checker {
                 })
                 .collect();
             let verdict = match (&f.exception, f.obsolete) {
-                (Some(e), _) => format!("exempt ({e})"),
-                (None, true) => "obsolete".into(),
-                (None, false) => "not obsolete".into(),
+                (Some(e), _) => format!("属于例外（{e}），不作淘汰认定"),
+                (None, true) => "属淘汰类".into(),
+                (None, false) => "不属淘汰类".into(),
             };
             let figures = if figures.is_empty() {
                 String::new()
             } else {
-                format!("{}; ", figures.join("; "))
+                format!("{}；", figures.join("；"))
             };
             explain.push(Explanation {
                 step: Step::Table5,
                 matched: f.equipment.clone(),
                 points_to: Some(f.rule_id.clone()),
-                note: format!("{figures}{verdict} [{}]", f.citation),
+                note: format!("{figures}{verdict}（{}）", f.citation),
             });
         }
         findings

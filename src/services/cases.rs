@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub use crate::db::cases::{CaseFilter, QueueCounts, WITH_BUREAU};
 pub use crate::db::search::{COUNT_BOUND, MatchCount};
 use crate::domain::search::{Excerpt, SearchText};
+use crate::domain::tip_status::Origin;
 
 /// The queue's counts (new, returned, overdue …) within a scope.
 pub async fn counts(state: &AppState, scope: Scope) -> Result<QueueCounts, ServiceError> {
@@ -55,6 +56,39 @@ pub struct CaseSummary {
     /// In a search: the first matching tip's text around the match.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<Excerpt>,
+    /// What the first tip said, its channel and when it came: enough to
+    /// triage from the queue without opening the case.
+    pub first_tip: Option<FirstTipView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FirstTipView {
+    /// About forty characters of the report, on one line.
+    pub summary: String,
+    pub origin: Origin,
+    pub received_at: NaiveDateTime,
+}
+
+/// Length of a queue row's summary, in characters.
+const SUMMARY_CHARS: usize = 40;
+
+/// The first tip of each case on a page, by case id.
+fn first_tips(
+    conn: &mut crate::db::DbConnection,
+    rows: &[CaseRow],
+) -> Result<HashMap<i64, FirstTipView>, DbError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    Ok(cases::first_tips(conn, &ids)?
+        .into_iter()
+        .filter_map(|t| {
+            let view = FirstTipView {
+                summary: crate::text::one_line(&t.description, SUMMARY_CHARS),
+                origin: Origin::of(&t.source, t.channel.as_deref(), t.relay_source.as_deref()),
+                received_at: t.received_at,
+            };
+            t.case_id.map(|id| (id, view))
+        })
+        .collect())
 }
 
 #[derive(Debug, Serialize)]
@@ -173,11 +207,13 @@ fn enterprise_refs(
 
 /// A case row as the queue shows it. `refs` is shared by every row of a
 /// page: two cases about one firm both show it.
-fn summary(row: &CaseRow, refs: &HashMap<i64, EnterpriseRef>) -> CaseSummary {
+fn summary(row: &CaseRow, refs: &PageRefs) -> CaseSummary {
     CaseSummary {
         id: row.id,
         status: row.status,
-        enterprise: row.enterprise_id.and_then(|id| refs.get(&id).cloned()),
+        enterprise: row
+            .enterprise_id
+            .and_then(|id| refs.firms.get(&id).cloned()),
         industry: row.industry.clone(),
         district: row.district.clone(),
         dimensions: crate::db::key_list(&row.dimensions),
@@ -191,7 +227,32 @@ fn summary(row: &CaseRow, refs: &HashMap<i64, EnterpriseRef>) -> CaseSummary {
         due_on: row.due_on,
         overdue: row.overdue,
         excerpt: None,
+        first_tip: refs.first_tips.get(&row.id).cloned(),
     }
+}
+
+/// What every row of a page looks up at once.
+struct PageRefs {
+    firms: HashMap<i64, EnterpriseRef>,
+    first_tips: HashMap<i64, FirstTipView>,
+}
+
+impl PageRefs {
+    fn load(conn: &mut crate::db::DbConnection, rows: &[CaseRow]) -> Result<PageRefs, DbError> {
+        Ok(PageRefs {
+            firms: enterprise_refs(conn, rows)?,
+            first_tips: first_tips(conn, rows)?,
+        })
+    }
+}
+
+/// Case rows as queue rows (firm and first tip looked up once for all).
+pub(crate) fn summaries(
+    conn: &mut crate::db::DbConnection,
+    rows: &[CaseRow],
+) -> Result<Vec<CaseSummary>, DbError> {
+    let refs = PageRefs::load(conn, rows)?;
+    Ok(rows.iter().map(|r| summary(r, &refs)).collect())
 }
 
 /// The queue: newest (or oldest) first, one page from the filter's cursor.
@@ -212,12 +273,12 @@ pub async fn list(
             return Err(ServiceError::Invalid(errors));
         }
     };
-    state
+    let mut page = state
         .db
         .read(move |conn| -> Result<CasePage, ServiceError> {
             if let Some(text) = text {
                 let found = db::search::search(conn, &scope, &filter, &text)?;
-                let refs = enterprise_refs(conn, &found.rows)?;
+                let refs = PageRefs::load(conn, &found.rows)?;
                 let items = found
                     .rows
                     .iter()
@@ -239,7 +300,7 @@ pub async fn list(
             let next = (rows.len() as i64 == limit)
                 .then(|| rows.last().map(|r| r.id.to_string()))
                 .flatten();
-            let refs = enterprise_refs(conn, &rows)?;
+            let refs = PageRefs::load(conn, &rows)?;
             let items = rows.iter().map(|r| summary(r, &refs)).collect();
             Ok(CasePage {
                 items,
@@ -247,7 +308,17 @@ pub async fn list(
                 matches: None,
             })
         })
-        .await
+        .await?;
+    // The daily job writes a new case's dispatch deadline; until it runs,
+    // show the date it will write (the limit runs from the day the tip came).
+    for c in page.items.iter_mut().filter(|c| c.due_on.is_none()) {
+        if c.status == crate::domain::case_state::CaseStatus::Received {
+            let opened = crate::clock::local_day(c.first_seen_at);
+            c.due_on = super::workflow::step_due(&state.pack, "dispatch", &c.dimensions, opened);
+            c.due_step = c.due_on.map(|_| "dispatch".to_string());
+        }
+    }
+    Ok(page)
 }
 
 pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetail, ServiceError> {
@@ -292,7 +363,7 @@ pub async fn detail(state: &AppState, scope: Scope, id: i64) -> Result<CaseDetai
                 })
                 .collect();
             let history = audit::for_subject(conn, &format!("case:{id}"))?;
-            let refs = enterprise_refs(conn, std::slice::from_ref(&row))?;
+            let refs = PageRefs::load(conn, std::slice::from_ref(&row))?;
             let ms = measures::measures_of(conn, id)?;
             let today = crate::services::workflow::local_day(crate::db::now());
             let cal = pack.work_calendar();

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod case_admin;
+pub mod case_firm;
 pub mod cases;
 pub mod daily;
 pub mod flood;

@@ -15,6 +15,7 @@ use crate::db::schema::{
 use crate::db::{DbConnection, DbError};
 use crate::domain::case_state::CaseStatus;
 use crate::domain::errors::FieldErrors;
+use crate::domain::tip_status::Origin;
 use crate::jurisdiction::Pack;
 use crate::services::lists;
 use crate::services::workflow::local_day;
@@ -337,7 +338,10 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
             relays::source.nullable(),
         ))
         .load(conn)?;
-    let mut per_month: BTreeMap<String, i64> = BTreeMap::new();
+    // Every month of the period, zero where no tip came: a chart that skips
+    // quiet months misleads.
+    let mut per_month: BTreeMap<String, i64> =
+        months_of(from, to).into_iter().map(|m| (m, 0)).collect();
     for (_, case_id, source, at, channel, relay_source) in tip_rows {
         let Some(c) = case_id.and_then(|id| cases_by_id.get(&id)) else {
             continue;
@@ -345,22 +349,12 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
         *per_month
             .entry(local_day(at).format("%Y-%m").to_string())
             .or_default() += 1;
-        // An Open311 request counts under its relay's declared source.
-        let channel = match channel.as_deref() {
-            Some("open311") => relay_source.as_deref(),
-            c => c,
-        };
-        let kind = match (source.as_str(), channel) {
-            ("relay", Some("hotline")) => 1,
-            ("relay", Some("platform")) => 2,
-            ("relay", _) => 3,
-            _ => 0,
-        };
-        both(&c.district, &c.bureau, &mut |a| match kind {
-            0 => a.row.tips_form += 1,
-            1 => a.row.tips_12345 += 1,
-            2 => a.row.tips_province += 1,
-            _ => a.row.tips_national += 1,
+        let origin = Origin::of(&source, channel.as_deref(), relay_source.as_deref());
+        both(&c.district, &c.bureau, &mut |a| match origin {
+            Origin::Web => a.row.tips_form += 1,
+            Origin::Hotline => a.row.tips_12345 += 1,
+            Origin::Province => a.row.tips_province += 1,
+            Origin::National => a.row.tips_national += 1,
         });
     }
 
@@ -611,6 +605,17 @@ pub fn build(conn: &mut DbConnection, pack: &Pack, ask: &ReportRequest) -> Resul
         cases_by_status: status.into_iter().collect(),
         overdue_matrix: matrix.into_iter().map(|((d, b), n)| (d, b, n)).collect(),
     })
+}
+
+/// The months from `from` to `to` (inclusive), as `YYYY-MM`.
+fn months_of(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (from.year(), from.month());
+    while (y, m) <= (to.year(), to.month()) {
+        out.push(format!("{y:04}-{m:02}"));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    out
 }
 
 /// Chinese headers of the row tables (CSV and XLSX), in field order.

@@ -33,4 +33,5 @@ mod retention;
 mod returns;
 mod schema;
 mod search;
+mod staff_desk;
 mod workflow;

@@ -70,7 +70,7 @@ fn a_tip_naming_only_a_registered_firm_reaches_its_district_office() {
     assert_eq!(c["enterprise"]["credit_code"], code.as_str(), "{c}");
     let explained = c.to_string();
     assert!(
-        explained.contains("registered here"),
+        explained.contains("按匹配到的企业的登记地"),
         "the explanation says where the district came from"
     );
     assert!(case_of_tip(&app, &other).is_empty());

@@ -613,7 +613,13 @@ fn expected(
         f(by_b.entry(b.into()).or_default());
         f(&mut total);
     };
+    // Every month of the period appears, zero where none came.
     let mut months: BTreeMap<String, i64> = BTreeMap::new();
+    let mut d = from;
+    while d <= to {
+        months.insert(d.format("%Y-%m").to_string(), 0);
+        d = d.succ_opt().unwrap();
+    }
     let mut status: BTreeMap<String, i64> = BTreeMap::new();
     let mut matrix: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut capacity: BTreeMap<(String, String), (i64, f64)> = BTreeMap::new();
@@ -1119,7 +1125,11 @@ fn half_year_report_on_two_hundred_cases() {
         &build("2019H2", None),
         &expected(&cases, "2019H2", None, &cal),
     );
-    assert_report(&build("2019", None), &expected(&cases, "2019", None, &cal));
+    let year = build("2019", None);
+    assert_report(&year, &expected(&cases, "2019", None, &cal));
+    // Months without tips are shown as zero, not skipped.
+    assert_eq!(year.tips_per_month.len(), 12);
+    assert_eq!(month(&year, "2019-11"), Some(0));
     assert_report(
         &build("2019H1", Some("宝安区")),
         &expected(&cases, "2019H1", Some("baoan"), &cal),

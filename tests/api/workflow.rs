@@ -773,11 +773,32 @@ fn staff_html_login_with_csrf_and_keyboard_dispatch_form() {
         None,
         None,
     );
-    // The dispatch form comes first, focused, with the routing proposal preselected.
-    assert!(
+    // Top to bottom: the tips, the enterprise, the routing explanation, the
+    // deadlines, the history, then the action forms (the dispatch form with
+    // the routing proposal preselected; `d` jumps to it).
+    let at = |needle: &str| {
         page.body
-            .contains("id=\"lead_bureau\" name=\"lead_bureau\" autofocus")
-    );
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not on the case page"))
+    };
+    let order = [
+        "id=\"tips\"",
+        "id=\"firm\"",
+        "id=\"routing\"",
+        "id=\"deadlines\"",
+        "id=\"history\"",
+        "id=\"actions\"",
+        "id=\"lead_bureau\" name=\"lead_bureau\"",
+    ];
+    for w in order.windows(2) {
+        assert!(at(w[0]) < at(w[1]), "{} before {}", w[0], w[1]);
+    }
+    // The routing explanation in sentences with names, not keys.
+    let routing = &page.body[at("id=\"routing\"")..at("id=\"deadlines\"")];
+    assert!(routing.contains("牵头：市"), "{routing}");
+    for key in ["industry_it", "ditiaogang", "baoan", "route：", "primary:"] {
+        assert!(!routing.contains(key), "{key} in {routing}");
+    }
     let staff_csrf = page
         .body
         .split("name=\"csrf\" value=\"")

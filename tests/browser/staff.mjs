@@ -102,6 +102,25 @@ try {
   await has("已办结");
   await shot(page, "5-closed");
 
+  // The first queue row is above the fold at 1366×768 (JavaScript on) and
+  // on a 390 px phone (JavaScript off, rows as cards), with its summary.
+  for (const [w, h, js] of [[1366, 768, true], [390, 844, false]]) {
+    const ctx = await browser.newContext({ viewport: { width: w, height: h }, javaScriptEnabled: js, locale: "zh-CN" });
+    await ctx.addCookies(await staff.cookies());
+    const qp = await ctx.newPage();
+    await qp.goto(`${base}/staff/queue?view=all`);
+    const first = qp.locator(".queue tbody tr").first();
+    const box = await first.boundingBox();
+    const summary = await first.locator("td.summary").boundingBox();
+    if (!box || !summary || summary.y + summary.height > h) fail(`the first queue row's summary is below the fold at ${w}px: ${JSON.stringify(box)}`);
+    const text = await first.innerText();
+    if (!/网页|12345|省平台|国家平台/.test(text) || !/(剩余|逾期) \d+ 个工作日|今天到期|—/.test(text)) fail(`the first row lacks its source or time left: ${text}`);
+    await qp.screenshot({ path: `${shots}/staff-queue-fold-${w}.png` });
+    const width = await qp.evaluate(() => document.documentElement.scrollWidth);
+    if (width > w) fail(`the queue is ${width}px wide on a ${w}px screen`);
+    await ctx.close();
+  }
+
   // The queue and the case page fit a phone, without JavaScript.
   const phone = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 }, locale: "zh-CN" });
   await phone.addCookies(await staff.cookies());
@@ -140,6 +159,8 @@ try {
   await page.goto(`${base}/staff/queue?view=review`);
   await shot(page, "10-review-queue");
   violations.push(...await axe(page, "queue review 1280px"));
+  await page.goto(`${base}/staff/queue?view=all`);
+  violations.push(...await axe(page, "queue all 1280px"));
   if (!(await page.content()).includes(new URL(caseUrl).pathname)) fail("the dissatisfied case is not in the review tab");
   await page.goto(caseUrl);
   await has("不满意评价待复核");
