@@ -294,3 +294,127 @@ fn a_dispatcher_links_a_firm_and_merges_a_similar_case_with_one_click() {
     assert_eq!(case_json(&app, &cookie, second)["status"], "closed");
     assert_eq!(case_json(&app, &cookie, first)["tip_count"], 2);
 }
+
+/// The text a person reads on a page: tags and the English glosses
+/// dropped, entities left as they are.
+fn visible_zh(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    // Scripts and styles are not read.
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let skip_to = |tag: &str, r: &str| r.find(tag).map_or(r.len(), |e| e + tag.len());
+        let n = if rest.starts_with("<span class=\"en\">") {
+            skip_to("</span>", rest)
+        } else if rest.starts_with("<style") {
+            skip_to("</style>", rest)
+        } else if rest.starts_with("<script") {
+            skip_to("</script>", rest)
+        } else {
+            rest.find('>').map_or(rest.len(), |e| e + 1)
+        };
+        out.push(' ');
+        rest = &rest[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn staff_pages_show_names_and_beijing_minutes_never_keys_or_utc() {
+    let app = TestApp::spawn();
+    let id = submit(
+        &app,
+        json!({
+            "description": "沙井街道有家厂用中频炉熔废钢生产地条钢，300立方米的高炉也还在用。",
+            "district": "宝安区",
+            "industry": "钢铁",
+            "dimensions": ["ditiaogang"],
+        }),
+    );
+    app.add_user("dispatch1", "dispatcher", None, None);
+    app.add_user("industry1", "bureau", Some("industry_it"), None);
+    let (dc, dt) = app.login("dispatch1");
+    let (bc, bt) = app.login("industry1");
+    let act = |cookie: &str, csrf: &str, action: &str, body: Value| {
+        let r = app.send(
+            "POST",
+            &format!("/api/v1/cases/{id}/{action}"),
+            Some(cookie),
+            Some(csrf),
+            Some(&body),
+        );
+        assert!(matches!(r.status, 200 | 201), "{action}: {}", r.body);
+    };
+    let today = tipline::clock::local_day(tipline::clock::now()).to_string();
+    let mut pages = vec![get(&app, &dc, &format!("/staff/cases/{id}"))];
+    act(
+        &dc,
+        &dt,
+        "dispatch",
+        json!({"lead_bureau": "industry_it", "co_bureaus": ["market_regulation"], "district": "baoan", "dimensions": ["ditiaogang"]}),
+    );
+    act(&bc, &bt, "accept", json!({}));
+    act(
+        &bc,
+        &bt,
+        "verify",
+        json!({"finding": "substantiated", "inspected_on": today, "inspectors": ["张三"], "evidence": "现场照片"}),
+    );
+    act(&bc, &bt, "order", json!({"measure": "close"}));
+    act(&dc, &dt, "supervise", json!({"body": "请抓紧办理。"}));
+    for path in [
+        format!("/staff/cases/{id}"),
+        "/staff/queue?view=all".to_string(),
+        "/staff/queue?view=mine".to_string(),
+        "/staff/punishments".to_string(),
+        format!("/staff/reports?period={}", &today[..4]),
+    ] {
+        pages.push(get(&app, &dc, &path));
+    }
+    pages.push(get(&app, &bc, &format!("/staff/cases/{id}")));
+
+    let pack = &app.state.pack;
+    let deadline_keys: Vec<String> = {
+        let mut conn = app.state.db.read_conn().unwrap();
+        use tipline::db::schema::cases;
+        let step: Option<String> = cases::table
+            .find(id)
+            .select(cases::due_step)
+            .first(&mut *conn)
+            .unwrap();
+        step.into_iter().collect()
+    };
+    let keys: Vec<&str> = pack
+        .bureaus
+        .iter()
+        .map(|b| b.key.as_str())
+        .chain(pack.dimensions.iter().map(|d| d.key.as_str()))
+        .chain(pack.districts.iter().map(|d| d.key.as_str()))
+        .chain(pack.industries.iter().map(|d| d.key.as_str()))
+        .chain(deadline_keys.iter().map(String::as_str))
+        .chain(["hotline_ditiaogang_result", "case_dispatch"])
+        .collect();
+    // What the sweep reads is the page's text: the names are there, and
+    // times to the minute.
+    let case_text = visible_zh(&pages[1]);
+    for name in ["市工业和信息化局", "宝安区", "地条钢", "钢铁"] {
+        assert!(case_text.contains(name), "{name} not on the case page");
+    }
+    let minute = regex::Regex::new(r"20\d\d-\d\d-\d\d \d\d:\d\d").unwrap();
+    assert!(minute.is_match(&case_text), "{case_text}");
+    // Keys are in the markup (form values), not in the text.
+    assert!(pages[0].contains("value=\"industry_it\""));
+    let word = regex::Regex::new(r"[A-Za-z_][A-Za-z0-9_:.-]*").unwrap();
+    let micro = regex::Regex::new(r"\d{2}:\d{2}:\d{2}(\.\d+)?").unwrap();
+    for (n, page) in pages.iter().enumerate() {
+        let text = visible_zh(page);
+        let words: Vec<&str> = word.find_iter(&text).map(|m| m.as_str()).collect();
+        for k in &keys {
+            assert!(!words.contains(k), "page {n} shows the key {k}:\n{text}");
+        }
+        assert!(!text.contains("UTC"), "page {n} shows UTC");
+        assert!(micro.find(&text).is_none(), "page {n} shows seconds: {:?}", micro.find(&text));
+    }
+}
