@@ -574,6 +574,8 @@ struct CasePage {
     /// The measure the order form starts on: the plan's closure or
     /// dismantling for 地条钢 and obsolete equipment, else rectification.
     default_measure: &'static str,
+    /// Where the plan requires that measure.
+    measure_citation: String,
     today: String,
     /// The linked firm: name and credit code, or 未关联.
     firm_line: String,
@@ -679,13 +681,15 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
     if matches!(party, Party::Admin | Party::Dispatcher) && s.status != CaseStatus::Closed {
         can.push("supervise");
     }
-    let default_measure = if s.dimensions.iter().any(|d| d == "ditiaogang") {
-        "close"
-    } else if c.obsolete_findings.iter().any(|f| f.obsolete) {
-        "dismantle"
-    } else {
-        "rectify"
-    };
+    // What the plan requires (a pack setting, with its citation), else
+    // rectification.
+    let obsolete = c.obsolete_findings.iter().any(|f| f.obsolete);
+    let (default_measure, measure_citation) = p
+        .required_measure(&s.dimensions, obsolete)
+        .and_then(|(m, cite)| {
+            crate::domain::case_state::Measure::parse(m).map(|m| (m.as_str(), cite.to_string()))
+        })
+        .unwrap_or(("rectify", String::new()));
     let lead = s.lead_bureau.clone().unwrap_or_default();
     let district = s.district.clone().unwrap_or_default();
     let industry = s.industry.clone().unwrap_or_default();
@@ -952,6 +956,7 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
         done: None,
         next_case: None,
         default_measure,
+        measure_citation,
         today: crate::clock::local_day(crate::clock::now()).to_string(),
         firm_line: match (&s.enterprise, &c.enterprise_credit_code) {
             (Some(e), _) => format!("{}（{}）", e.name, e.credit_code),

@@ -45,6 +45,10 @@ struct ClassifyFile {
 #[serde(deny_unknown_fields)]
 struct Table5File {
     #[serde(default)]
+    obsolete_measure: Option<Spanned<String>>,
+    #[serde(default)]
+    obsolete_measure_citation: String,
+    #[serde(default)]
     threshold: Vec<Spanned<ThresholdRule>>,
     #[serde(default)]
     banned: Vec<Spanned<BannedRule>>,
@@ -301,6 +305,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     check_routing(&mut p, &defined, &routing);
     check_classify(&mut p, &defined, &classify);
     check_table5(&mut p, &defined, &table5);
+    check_required_measures(&mut p, &dimensions, &table5);
     check_requirements(&mut p, &defined, &requirements);
     check_deadlines(&mut p, &defined, &deadlines);
     check_calendar(&mut p, &calendar);
@@ -355,6 +360,8 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
                 .map(Spanned::into_inner)
                 .collect(),
             banned: table5.banned.into_iter().map(Spanned::into_inner).collect(),
+            obsolete_measure: table5.obsolete_measure.map(Spanned::into_inner),
+            obsolete_measure_citation: table5.obsolete_measure_citation,
         },
         requirements: requirements
             .requirement
@@ -584,6 +591,45 @@ fn bad_patterns(
     for pat in patterns {
         if let Err(e) = Regex::new(pat) {
             p.at(f, span.clone(), format!("rule `{id}`: bad pattern: {e}"));
+        }
+    }
+}
+
+/// A measure a plan requires is one the workflow knows, with its citation.
+fn check_required_measures(p: &mut Problems, d: &DimensionsFile, t: &Table5File) {
+    let known = |m: &str| crate::domain::case_state::Measure::parse(m).is_some();
+    for dim in &d.dimension {
+        if let Some(m) = &dim.get_ref().measure {
+            if !known(m) {
+                p.at(
+                    "dimensions.toml",
+                    dim.span(),
+                    format!("unknown measure `{m}`"),
+                );
+            }
+            if dim.get_ref().measure_citation.trim().is_empty() {
+                p.at(
+                    "dimensions.toml",
+                    dim.span(),
+                    format!("measure `{m}` without a measure_citation"),
+                );
+            }
+        }
+    }
+    if let Some(m) = &t.obsolete_measure {
+        if !known(m.get_ref()) {
+            p.at(
+                "table5.toml",
+                m.span(),
+                format!("unknown obsolete_measure `{}`", m.get_ref()),
+            );
+        }
+        if t.obsolete_measure_citation.trim().is_empty() {
+            p.at(
+                "table5.toml",
+                m.span(),
+                "obsolete_measure without an obsolete_measure_citation".into(),
+            );
         }
     }
 }
@@ -1004,6 +1050,48 @@ mod tests {
             has(&errors, "bureaus.toml", line, "without a citation"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn a_required_measure_is_known_and_cited() {
+        let mut files = shenzhen();
+        let line = edit(
+            &mut files,
+            "dimensions.toml",
+            "measure = \"close\"",
+            "measure = \"melt\"",
+        );
+        let errors = check(files);
+        assert!(
+            has(&errors, "dimensions.toml", line, "unknown measure `melt`"),
+            "{errors:?}"
+        );
+        let mut files = shenzhen();
+        let f = files.iter_mut().find(|f| f.name == "table5.toml").unwrap();
+        let at = f.text.find("obsolete_measure_citation = ").unwrap();
+        let end = at + f.text[at..].find('\n').unwrap();
+        f.text.replace_range(at..end, "");
+        let errors = check(files);
+        assert!(
+            errors.iter().any(|e| e.file == "table5.toml"
+                && e.message.contains("without an obsolete_measure_citation")),
+            "{errors:?}"
+        );
+        let pack = super::super::embedded_pack("shenzhen-2019").unwrap();
+        let dims = |d: &[&str]| d.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            pack.required_measure(&dims(&["ditiaogang"]), false)
+                .unwrap()
+                .0,
+            "close"
+        );
+        assert_eq!(
+            pack.required_measure(&dims(&["technology"]), true)
+                .unwrap()
+                .0,
+            "dismantle"
+        );
+        assert_eq!(pack.required_measure(&dims(&["energy"]), false), None);
     }
 
     #[test]

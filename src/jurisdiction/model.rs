@@ -81,6 +81,12 @@ pub struct Dimension {
     pub name_en: String,
     #[serde(default)]
     pub citation: String,
+    /// The measure the plan requires for a substantiated case of this
+    /// dimension (地条钢: 关停), preselected on the order form.
+    #[serde(default)]
+    pub measure: Option<String>,
+    #[serde(default)]
+    pub measure_citation: String,
 }
 
 /// Pack-wide routing settings (`routing.toml`, `[settings]`).
@@ -298,6 +304,10 @@ fn technology() -> String {
 pub struct Table5 {
     pub thresholds: Vec<ThresholdRule>,
     pub banned: Vec<BannedRule>,
+    /// The measure the plan requires for obsolete equipment (拆除主体设备),
+    /// preselected on the order form, and where the plan says so.
+    pub obsolete_measure: Option<String>,
+    pub obsolete_measure_citation: String,
 }
 
 /// A row of Tables 1–4: the standard or requirement a case is measured against.
@@ -573,6 +583,27 @@ impl Pack {
 
     /// The working-day limit of a case step: one for the case's dimension
     /// first, else the general one.
+    /// The measure the plan requires for a case of these dimensions (the
+    /// first that names one), else for obsolete equipment when a Table 5
+    /// finding says so: (measure key, citation).
+    pub fn required_measure(&self, dimensions: &[String], obsolete: bool) -> Option<(&str, &str)> {
+        dimensions
+            .iter()
+            .filter_map(|k| self.dimension(k))
+            .find_map(|d| {
+                d.measure
+                    .as_deref()
+                    .map(|m| (m, d.measure_citation.as_str()))
+            })
+            .or_else(|| {
+                self.table5
+                    .obsolete_measure
+                    .as_deref()
+                    .filter(|_| obsolete)
+                    .map(|m| (m, self.table5.obsolete_measure_citation.as_str()))
+            })
+    }
+
     pub fn step_deadline(&self, step: &str, dimensions: &[String]) -> Option<&Deadline> {
         let of_step = || {
             self.deadlines

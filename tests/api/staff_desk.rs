@@ -362,6 +362,17 @@ fn staff_pages_show_names_and_beijing_minutes_never_keys_or_utc() {
         "verify",
         json!({"finding": "substantiated", "inspected_on": today, "inspectors": ["张三"], "evidence": "现场照片"}),
     );
+    // The order form starts on what the plan requires for 地条钢, and says
+    // where (a pack setting with its citation).
+    let form = get(&app, &bc, &format!("/staff/cases/{id}"));
+    assert!(
+        form.contains("<option value=\"close\" selected>"),
+        "closure preselected"
+    );
+    assert!(
+        form.contains("已按方案预选：深圳2019 表5 钢铁(4)"),
+        "with the plan's words"
+    );
     act(&bc, &bt, "order", json!({"measure": "close"}));
     act(&dc, &dt, "supervise", json!({"body": "请抓紧办理。"}));
     for path in [
@@ -415,6 +426,10 @@ fn staff_pages_show_names_and_beijing_minutes_never_keys_or_utc() {
             assert!(!words.contains(k), "page {n} shows the key {k}:\n{text}");
         }
         assert!(!text.contains("UTC"), "page {n} shows UTC");
-        assert!(micro.find(&text).is_none(), "page {n} shows seconds: {:?}", micro.find(&text));
+        assert!(
+            micro.find(&text).is_none(),
+            "page {n} shows seconds: {:?}",
+            micro.find(&text)
+        );
     }
 }
