@@ -35,10 +35,10 @@ pub fn columns(title: &str, data: &[(String, i64)]) -> String {
         let y = top + height - h;
         let _ = write!(
             s,
-            r##"<rect x="{x}" y="{y:.1}" width="{bar}" height="{h:.1}" fill="#a31d1d"><title>{l}: {v}</title></rect><text x="{cx}" y="{ty:.1}" font-size="11" text-anchor="middle">{v}</text><text x="{cx}" y="{ly}" font-size="10" text-anchor="middle">{l}</text>"##,
+            r##"<rect x="{x}" y="{y:.1}" width="{bar}" height="{h:.1}" fill="#a31d1d"><title>{l}: {v}</title></rect><text x="{cx}" y="{ty:.1}" font-size="13" text-anchor="middle">{v}</text><text x="{cx}" y="{ly}" font-size="13" text-anchor="middle">{l}</text>"##,
             cx = x + bar / 2.0,
             ty = y - 4.0,
-            ly = top + height + 14.0,
+            ly = top + height + 18.0,
             l = esc(label),
         );
     }

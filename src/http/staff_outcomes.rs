@@ -173,7 +173,24 @@ fn rows(v: &[reports::Row]) -> Vec<ReportRow> {
 }
 
 fn report_charts(state: &AppState, r: &Report) -> (String, String, String) {
-    let trend = charts::columns("每月举报数 Tips per month", &r.tips_per_month);
+    // Months read as 1月…12月 within one year, as 2026-12 across years.
+    let one_year = r
+        .tips_per_month
+        .first()
+        .zip(r.tips_per_month.last())
+        .is_some_and(|(a, b)| a.0.get(..4) == b.0.get(..4));
+    let months: Vec<(String, i64)> = r
+        .tips_per_month
+        .iter()
+        .map(|(m, n)| {
+            let label = match (one_year, m.get(5..).and_then(|x| x.parse::<u32>().ok())) {
+                (true, Some(month)) => format!("{month}月"),
+                _ => m.clone(),
+            };
+            (label, *n)
+        })
+        .collect();
+    let trend = charts::columns("每月举报数 Tips per month", &months);
     let status: Vec<(String, i64)> = r
         .cases_by_status
         .iter()

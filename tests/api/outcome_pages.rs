@@ -164,9 +164,20 @@ fn report_page_draws_charts_and_serves_files() {
         "the total row"
     );
     assert!(page.body.contains("format=xlsx"));
-    // The tip's month is a column of the trend chart.
-    let month = local_day(tipline::db::now()).format("%Y-%m").to_string();
-    assert!(page.body.contains(&format!("{month}: 1")), "{}", page.body);
+    // Every month of the year is a column of the trend chart (1月…12月),
+    // the tip's month with its one tip, the others zero.
+    let month = local_day(tipline::db::now()).format("%-m月").to_string();
+    assert!(
+        page.body.contains(&format!("<title>{month}: 1</title>")),
+        "{}",
+        page.body
+    );
+    for m in 1..=12 {
+        assert!(
+            page.body.contains(&format!("<title>{m}月: ")),
+            "{m}月 missing"
+        );
+    }
 
     let bad = get(&app, "/staff/reports?period=2019Q3", &cookie);
     assert_eq!(bad.status, 422);
