@@ -3,7 +3,7 @@ use std::io::BufRead;
 
 use anyhow::Context;
 
-use crate::db::{self, Db, users};
+use crate::db::{self, Db};
 use crate::domain::role::Role;
 use crate::services::ServiceError;
 use crate::services::accounts::{self, NewUser};
@@ -140,20 +140,20 @@ pub fn user(
             println!("user {username} ({}) created with id {id}", role.as_str());
         }
         UserAction::List => {
-            let mut conn = db.read_conn()?;
             println!(
-                "{:<6} {:<24} {:<11} {:<22} {:<12} state",
-                "id", "username", "role", "bureau", "district"
+                "{:<6} {:<24} {:<11} {:<22} {:<12} {:<9} state",
+                "id", "username", "role", "bureau", "district", "totp"
             );
-            for u in users::list(&mut conn)? {
+            for u in accounts::list(db).map_err(explain)? {
                 let state = if u.disabled { "disabled" } else { "active" };
                 println!(
-                    "{:<6} {:<24} {:<11} {:<22} {:<12} {state}",
+                    "{:<6} {:<24} {:<11} {:<22} {:<12} {:<9} {state}",
                     u.id,
                     u.username,
-                    u.role,
+                    u.role.map(Role::as_str).unwrap_or("?"),
                     u.bureau.unwrap_or_default(),
-                    u.district.unwrap_or_default()
+                    u.district.unwrap_or_default(),
+                    if u.totp_enrolled { "enrolled" } else { "-" }
                 );
             }
         }

@@ -49,3 +49,19 @@ pub fn by_actor(conn: &mut DbConnection, actor: &str) -> QueryResult<Vec<AuditEn
         .order(audit_log::id.asc())
         .load(conn)
 }
+
+/// The newest successful login of each of `subjects` (`user:NAME`) that
+/// has one, read from the log through its subject index.
+pub fn last_logins(
+    conn: &mut DbConnection,
+    subjects: &[String],
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>)>> {
+    use diesel::dsl::max;
+    audit_log::table
+        .filter(audit_log::subject.eq_any(subjects.to_vec()))
+        .filter(audit_log::action.eq("login"))
+        .filter(audit_log::detail.eq("ok"))
+        .group_by(audit_log::subject)
+        .select((audit_log::subject, max(audit_log::at)))
+        .load(conn)
+}

@@ -67,3 +67,16 @@ pub fn set_role_requirement(
         .execute(conn)
         .map(|_| ())
 }
+
+/// The ids of every user enrolled in TOTP.
+pub fn enrolled_ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    user_totp::table.select(user_totp::user_id).load(conn)
+}
+
+/// The roles whose accounts must use TOTP.
+pub fn roles_requiring(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    role_policies::table
+        .filter(role_policies::totp_required.eq(true))
+        .select(role_policies::role)
+        .load(conn)
+}

@@ -1,6 +1,7 @@
 //! HTTP handlers, thin: parse → call a service → render.
 
 pub mod admin_api;
+pub mod admin_pages;
 pub mod api;
 pub mod assets;
 pub mod body;
@@ -88,6 +89,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(open_data::routes)
         .configure(punishments::routes)
         .configure(staff_pages::routes)
+        .configure(admin_pages::routes)
         .configure(staff_outcomes::routes)
         .configure(relay_routes)
         .route("/healthz", web::get().to(ops::healthz))

@@ -111,6 +111,8 @@ pub async fn retry(
 #[derive(Template)]
 #[template(path = "relay_outbox.html")]
 struct OutboxPage {
+    username: String,
+    is_admin: bool,
     entries: Vec<outbox::EntryView>,
     csrf: String,
     notice: Option<&'static str>,
@@ -128,6 +130,8 @@ pub async fn page(
     Ok(html(
         StatusCode::OK,
         &OutboxPage {
+            username: staff.username.clone(),
+            is_admin: true,
             entries,
             csrf: staff.csrf_token.clone(),
             notice: None,
@@ -152,6 +156,8 @@ pub async fn page_retry(
     Ok(html(
         StatusCode::OK,
         &OutboxPage {
+            username: staff.username.clone(),
+            is_admin: true,
             entries,
             csrf: staff.csrf_token.clone(),
             notice: Some("已安排立即重试 (retry scheduled)"),

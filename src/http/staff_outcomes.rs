@@ -121,6 +121,8 @@ pub struct ReportRow {
 #[template(path = "staff/reports.html")]
 struct ReportPage {
     username: String,
+    /// Shows the administration link (staff/links.html).
+    is_admin: bool,
     csrf: String,
     periods: Vec<Choice>,
     districts: Vec<Choice>,
@@ -298,6 +300,7 @@ async fn report_page(
         status,
         &ReportPage {
             username: staff.username.clone(),
+            is_admin: staff.role == Role::Admin,
             csrf: staff.csrf_token.clone(),
             periods: periods(today, &period),
             districts: state
@@ -360,6 +363,8 @@ impl PunishmentView {
 #[template(path = "staff/punishments.html")]
 struct PunishmentsPage {
     username: String,
+    /// Shows the administration link (staff/links.html).
+    is_admin: bool,
     csrf: String,
     can_decide: bool,
     tabs: Vec<Choice>,
@@ -421,6 +426,7 @@ async fn render_punishments(
         code,
         &PunishmentsPage {
             username: staff.username.clone(),
+            is_admin: staff.role == Role::Admin,
             csrf: staff.csrf_token.clone(),
             can_decide: matches!(staff.role, Role::Admin | Role::Dispatcher),
             tabs,

@@ -220,6 +220,8 @@ pub struct Row {
 #[template(path = "staff/queue.html")]
 struct QueuePage {
     username: String,
+    /// Shows the administration link (staff/links.html).
+    is_admin: bool,
     csrf: String,
     view: String,
     tabs: Vec<Tab>,
@@ -465,6 +467,7 @@ async fn queue(state: web::Data<AppState>, req: HttpRequest, staff: Option<Staff
             proposals,
             calendar_gaps,
             username: staff.username.clone(),
+            is_admin: staff.role == Role::Admin,
             csrf: staff.csrf_token.clone(),
             tabs,
             q: cur("q"),
@@ -527,6 +530,8 @@ pub struct MsgRow {
 #[template(path = "staff/case.html")]
 struct CasePage {
     username: String,
+    /// Shows the administration link (staff/links.html).
+    is_admin: bool,
     csrf: String,
     id: i64,
     error: Option<String>,
@@ -695,6 +700,7 @@ fn case_view(state: &AppState, staff: &Staff, c: CaseDetail, error: Option<Strin
     let industry = s.industry.clone().unwrap_or_default();
     CasePage {
         username: staff.username.clone(),
+        is_admin: staff.role == Role::Admin,
         csrf: staff.csrf_token.clone(),
         id: s.id,
         error,

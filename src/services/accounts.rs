@@ -3,7 +3,7 @@
 //! attempt and every change is audited.
 use std::time::Duration as StdDuration;
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 
 use super::ServiceError;
 use crate::auth::password;
@@ -62,8 +62,14 @@ pub fn check_new_user(user: &NewUser, pack: &Pack) -> Result<(), FieldErrors> {
     if e.is_empty() { Ok(()) } else { Err(e) }
 }
 
-/// Create an account (blocking: hashes the password).
+/// Create an account (blocking: hashes the password), audited as the CLI.
 pub fn add_user(db: &Db, pack: &Pack, user: NewUser) -> Result<i64, ServiceError> {
+    add_user_by(db, pack, user, "cli")
+}
+
+/// Create an account, audited under `actor` (the CLI or an administrator's
+/// page). Blocking: hashes the password.
+pub fn add_user_by(db: &Db, pack: &Pack, user: NewUser, actor: &str) -> Result<i64, ServiceError> {
     check_new_user(&user, pack).map_err(ServiceError::Invalid)?;
     let hash = password::hash(&user.password);
     db.write_tx(|conn| -> Result<i64, ServiceError> {
@@ -84,7 +90,7 @@ pub fn add_user(db: &Db, pack: &Pack, user: NewUser) -> Result<i64, ServiceError
         )?;
         audit::append(
             conn,
-            "cli",
+            actor,
             "user.add",
             &format!("user:{}", user.username),
             user.role.as_str(),
@@ -293,6 +299,22 @@ pub fn change_account(
         }
         _ => None,
     };
+    // An administrator cannot lock themselves out from their own page.
+    if actor == format!("user:{username}") {
+        match &change {
+            AccountChange::Disable => invalid.add(
+                "disabled",
+                "不能停用自己的账号",
+                "you cannot disable your own account",
+            ),
+            AccountChange::Role { role, .. } if *role != Role::Admin => invalid.add(
+                "role",
+                "不能取消自己的管理员角色",
+                "you cannot take the administrator role from yourself",
+            ),
+            _ => {}
+        }
+    }
     if !invalid.is_empty() {
         return Err(ServiceError::Invalid(invalid));
     }
@@ -338,6 +360,67 @@ pub fn change_account(
         audit::append(conn, actor, action, &subject, &detail, now)?;
         Ok(())
     })
+}
+
+/// An account as an administrator sees it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    /// None for a role this version does not know (a damaged row).
+    pub role: Option<Role>,
+    pub bureau: Option<String>,
+    pub district: Option<String>,
+    pub disabled: bool,
+    /// Enrolled in the TOTP second factor.
+    pub totp_enrolled: bool,
+    /// The account's role requires TOTP at login.
+    pub totp_required: bool,
+    /// The newest successful login, from the audit log.
+    pub last_login: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Every account, oldest first (blocking).
+pub fn list(db: &Db) -> Result<Vec<Account>, ServiceError> {
+    let mut conn = db.read_conn()?;
+    let rows = users::list(&mut conn)?;
+    let enrolled: std::collections::HashSet<i64> = crate::db::totp::enrolled_ids(&mut conn)?
+        .into_iter()
+        .collect();
+    let required = crate::db::totp::roles_requiring(&mut conn)?;
+    let subjects: Vec<String> = rows
+        .iter()
+        .map(|u| format!("user:{}", u.username))
+        .collect();
+    let last: std::collections::HashMap<String, NaiveDateTime> =
+        audit::last_logins(&mut conn, &subjects)?
+            .into_iter()
+            .filter_map(|(s, at)| Some((s, at?)))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .map(|u| Account {
+            totp_enrolled: enrolled.contains(&u.id),
+            totp_required: required.contains(&u.role),
+            last_login: last.get(&format!("user:{}", u.username)).copied(),
+            role: Role::parse(&u.role),
+            id: u.id,
+            username: u.username,
+            bureau: u.bureau,
+            district: u.district,
+            disabled: u.disabled,
+            created_at: u.created_at,
+        })
+        .collect())
+}
+
+/// One account as [`list`] shows it.
+pub fn get(db: &Db, username: &str) -> Result<Account, ServiceError> {
+    list(db)?
+        .into_iter()
+        .find(|a| a.username == username)
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Who a session belongs to, when it is still valid.

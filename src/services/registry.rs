@@ -28,6 +28,25 @@ pub struct ImportReport {
 pub struct LineProblem {
     pub line: u64,
     pub reason: String,
+    /// The same reason in Chinese, for the administrator's page.
+    pub reason_zh: String,
+}
+
+impl LineProblem {
+    fn new(line: u64, (zh, en): (String, String)) -> LineProblem {
+        LineProblem {
+            line,
+            reason: en,
+            reason_zh: zh,
+        }
+    }
+}
+
+/// A row's problem: (Chinese, English).
+type Why = (String, String);
+
+fn why(zh: impl Into<String>, en: impl Into<String>) -> Why {
+    (zh.into(), en.into())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,20 +66,29 @@ impl From<diesel::result::Error> for ImportError {
 }
 
 /// Check one CSV row; district as key, Chinese name or division code.
-fn parse_row(pack: &Pack, fields: [&str; 5]) -> Result<(EnterpriseWrite, Option<String>), String> {
+fn parse_row(pack: &Pack, fields: [&str; 5]) -> Result<(EnterpriseWrite, Option<Why>), Why> {
     let [code, name, address, district, industry] = fields.map(str::trim);
-    let code = CreditCode::parse_lenient(code).map_err(|e| format!("credit_code: {}", e.en()))?;
+    let code = CreditCode::parse_lenient(code)
+        .map_err(|e| why(e.zh(), format!("credit_code: {}", e.en())))?;
     if name.is_empty() {
-        return Err("name: empty".into());
+        return Err(why("名称：为空", "name: empty"));
     }
     if name.chars().count() > 200 {
-        return Err("name: longer than 200 characters".into());
+        return Err(why(
+            "名称：超过200个字符",
+            "name: longer than 200 characters",
+        ));
     }
     let district = match district {
         "" => None,
         d => Some(
             pack.resolve_district(d)
-                .ok_or(format!("district: unknown `{d}`"))?
+                .ok_or_else(|| {
+                    why(
+                        format!("区：本方案中没有“{d}”"),
+                        format!("district: unknown `{d}`"),
+                    )
+                })?
                 .key
                 .clone(),
         ),
@@ -69,16 +97,28 @@ fn parse_row(pack: &Pack, fields: [&str; 5]) -> Result<(EnterpriseWrite, Option<
         "" => None,
         i => Some(
             pack.resolve_industry(i)
-                .ok_or(format!("industry: unknown `{i}`"))?
+                .ok_or_else(|| {
+                    why(
+                        format!("行业：本方案中没有“{i}”"),
+                        format!("industry: unknown `{i}`"),
+                    )
+                })?
                 .key
                 .clone(),
         ),
     };
     let warning = code.warning().map(|w| {
-        format!(
-            "credit_code {}: {} (imported, flagged)",
-            code.as_str(),
-            w.en()
+        why(
+            format!(
+                "统一社会信用代码 {}：{}（已导入，已标记）",
+                code.as_str(),
+                w.zh()
+            ),
+            format!(
+                "credit_code {}: {} (imported, flagged)",
+                code.as_str(),
+                w.en()
+            ),
         )
     });
     Ok((
@@ -122,10 +162,10 @@ pub fn import_csv(
             Ok(more) => more,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.rejected.push(LineProblem {
+                report.rejected.push(LineProblem::new(
                     line,
-                    reason: e.to_string(),
-                });
+                    why(format!("无法读取此行：{e}"), e.to_string()),
+                ));
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(e.into());
                 }
@@ -139,16 +179,15 @@ pub fn import_csv(
         let field = |i: usize| std::str::from_utf8(record.get(columns[i]).unwrap_or(b""));
         let fields = [field(0), field(1), field(2), field(3), field(4)];
         if fields.iter().any(Result::is_err) {
-            report.rejected.push(LineProblem {
-                line,
-                reason: "not UTF-8".into(),
-            });
+            report
+                .rejected
+                .push(LineProblem::new(line, why("不是 UTF-8 编码", "not UTF-8")));
             continue;
         }
         match parse_row(pack, fields.map(|f| f.unwrap_or(""))) {
             Ok((row, warning)) => {
                 if let Some(reason) = warning {
-                    report.warnings.push(LineProblem { line, reason });
+                    report.warnings.push(LineProblem::new(line, reason));
                 }
                 // A code twice in one batch: write the first before the second updates it.
                 if !in_batch.insert(row.credit_code.clone()) {
@@ -158,7 +197,7 @@ pub fn import_csv(
                 }
                 batch.push(row);
             }
-            Err(reason) => report.rejected.push(LineProblem { line, reason }),
+            Err(reason) => report.rejected.push(LineProblem::new(line, reason)),
         }
         if batch.len() == BATCH {
             write_batch(db, &mut batch, &mut report)?;
@@ -215,4 +254,20 @@ fn write_batch(
     report.updated += updated;
     batch.clear();
     Ok(())
+}
+
+/// The registry as an administrator sees it: firms held and the version
+/// counter every import bumps.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RegistrySize {
+    pub enterprises: i64,
+    pub version: i64,
+}
+
+pub fn size(db: &Db) -> Result<RegistrySize, DbError> {
+    let mut conn = db.read_conn()?;
+    Ok(RegistrySize {
+        enterprises: enterprises::count(&mut conn)?,
+        version: enterprises::current_version(&mut conn)?,
+    })
 }

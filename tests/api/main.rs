@@ -7,6 +7,7 @@ mod common;
 mod relay_support;
 
 mod abuse;
+mod admin_pages;
 mod cases;
 mod demo;
 mod evidence;

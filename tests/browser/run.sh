@@ -4,7 +4,8 @@
 #   check.mjs — the reporter: form with JS off and on, attachments, receipt,
 #               progress, and a dispatcher seeing the thumbnails;
 #   staff.mjs — the staff workflow: keyboard dispatch through to closure, and
-#               the reporter reading the result.
+#               the reporter reading the result; an administrator adding an
+#               account and a relay and importing a registry CSV.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -16,15 +17,16 @@ pids=()
 works=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "${works[@]}"' EXIT
 
-# start_server VAR [ENV=VALUE…]: a server with dispatch1 (dispatcher) and
-# industry1 (bureau industry_it); its URL goes into VAR.
+# start_server VAR [ENV=VALUE…]: a server with dispatch1 (dispatcher),
+# industry1 (bureau industry_it) and admin1 (administrator); its URL goes
+# into VAR.
 start_server() {
   local var=$1; shift
   local work port
   work=$(mktemp -d)
   works+=("$work")
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  for u in "dispatch1 --role dispatcher" "industry1 --role bureau --bureau industry_it"; do
+  for u in "dispatch1 --role dispatcher" "industry1 --role bureau --bureau industry_it" "admin1 --role admin"; do
     # shellcheck disable=SC2086
     DATABASE_URL="sqlite://$work/tipline.db" TIPLINE_DATA_DIR="$work" TIPLINE_PASSWORD="$STAFF_PASSWORD" \
       "$bin" user add --username $u >/dev/null

@@ -179,8 +179,105 @@ try {
   await page.goto(`${base}/staff/reports?period=${new Date().getFullYear()}`);
   await shot(page, "13-reports");
   violations.push(...await axe(page, "reports 1280px"));
+
+  // 7. An administrator: adds an account (a refused try first), a relay,
+  // imports a registry CSV with one bad line; then every admin page on a
+  // 390 px phone without JavaScript: nothing wider than the screen, no
+  // internal keys, no UTC.
+  await staff.clearCookies();
+  const admin = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
+  page = await login(admin, "admin1");
+  const adminShot = (p, name) => p.screenshot({ path: `${shots}/admin-${name}.png`, fullPage: true });
+  const click = async (p, selector) => {
+    await Promise.all([p.waitForLoadState("load"), p.click(selector)]);
+  };
+  await page.goto(`${base}/staff/queue`);
+  await click(page, "a[href='/staff/admin']");
+  await adminShot(page, "1-index-1366");
+  violations.push(...await axe(page, "admin index 1366px"));
+  await click(page, "a[href='/staff/admin/users']");
+  await page.fill("#new_username", "dispatch1");
+  await page.selectOption("#new_role", "bureau");
+  await click(page, "#add button[type=submit]");
+  // A bureau account without its bureau: refused by that field, the name kept.
+  if (!(await page.content()).includes("部门账号须指定本方案中的部门")) fail("a bureau account without a bureau was not refused");
+  if ((await page.inputValue("#new_username")) !== "dispatch1") fail("the username typed was lost");
+  await adminShot(page, "2-user-refused-1366");
+  violations.push(...await axe(page, "admin users refused 1366px"));
+  await page.selectOption("#new_bureau", "ecology_environment");
+  await click(page, "#add button[type=submit]");
+  if (!(await page.content()).includes("用户名已存在")) fail("a taken username was not refused");
+  await page.fill("#new_username", "envstaff");
+  await click(page, "#add button[type=submit]");
+  const newPassword = (await page.textContent(".once .secret code")).trim();
+  if (newPassword.length < 12) fail(`no password shown: ${newPassword}`);
+  await adminShot(page, "3-user-added-1366");
+  violations.push(...await axe(page, "admin user added 1366px"));
+  // The new account logs in with it.
+  const fresh = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
+  const fp = await fresh.newPage();
+  await fp.goto(`${base}/staff/login`);
+  await fp.fill("#username", "envstaff");
+  await fp.fill("#password", newPassword);
+  await click(fp, "button[type=submit]");
+  if (!fp.url().includes("/staff/queue")) fail("the new account cannot log in");
+  await fresh.close();
+  // A relay: its key shown once.
+  await page.goto(`${base}/staff/admin/relays`);
+  await page.fill("#relay_name", "市12345热线");
+  await page.selectOption("#relay_source", "hotline");
+  await page.fill("#relay_callback", "https://relay.example.gov.cn/tipline/callback");
+  await click(page, "#add button[type=submit]");
+  if (!(await page.textContent(".once .secret code")).trim()) fail("no relay key shown");
+  await adminShot(page, "4-relay-added-1366");
+  violations.push(...await axe(page, "admin relay added 1366px"));
+  const relayPath = await page.getAttribute("td.name a", "href");
+  // A registry CSV with a bad third line.
+  await page.goto(`${base}/staff/admin/enterprises`);
+  const csv = "credit_code,name,address,district,industry\n" +
+    "91440300MA5DC6QX9X,深圳市甲钢铁有限公司,宝安区沙井街道1号,宝安区,钢铁\n" +
+    "91440300ABC,深圳市短代码有限公司,地址,宝安区,钢铁\n" +
+    "91440300MA5G2JKH0H,深圳市乙纸业有限公司,龙岗区坪地街道2号,朝阳区,造纸\n";
+  const upload = async (p) => {
+    await p.setInputFiles("#file", { name: "registry.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await click(p, "#upload button[type=submit]");
+    const text = await p.textContent(".import-summary");
+    if (!text.includes("第 3 行") || !text.includes("第 4 行")) fail(`the refused lines are not named: ${text}`);
+  };
+  await upload(page);
+  await adminShot(page, "5-import-1366");
+  violations.push(...await axe(page, "admin import 1366px"));
+
+  const small = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+  await small.addCookies(await admin.cookies());
+  const sp = await small.newPage();
+  const check390 = async (name) => {
+    await sp.screenshot({ path: `${shots}/admin-${name}-390.png`, fullPage: true });
+    const width = await sp.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 390) fail(`${name} is ${width}px wide on a 390px screen`);
+    const text = await sp.evaluate(() => document.body.innerText);
+    for (const bad of ["UTC", "ecology_environment", "industry_it", "baoan"]) {
+      if (text.includes(bad)) fail(`${name} shows ${JSON.stringify(bad)}`);
+    }
+    violations.push(...await axe(sp, `admin ${name} 390px JS off`));
+  };
+  for (const [path, name] of [["/staff/admin", "6-index"], ["/staff/admin/users", "7-users"],
+    ["/staff/admin/users/envstaff", "8-user"], ["/staff/admin/relays", "9-relays"], [relayPath, "10-relay"],
+    ["/staff/relays/outbox", "11-outbox"], ["/staff/admin/enterprises", "12-registry"]]) {
+    await sp.goto(`${base}${path}`);
+    await check390(name);
+  }
+  await sp.goto(`${base}/staff/admin/users/envstaff`);
+  await Promise.all([sp.waitForLoadState("load"), sp.click("form[action$='/totp'] button")]);
+  if (!(await sp.$("#enrol svg"))) fail("no QR code drawn");
+  await check390("13-totp");
+  await sp.goto(`${base}/staff/admin/enterprises`);
+  await upload(sp);
+  await check390("14-import");
+  await small.close();
+  await admin.close();
   if (violations.length) fail(`axe:\n  ${violations.join("\n  ")}`);
-  console.log(`staff check: case ${caseUrl.split("/").pop()} closed, rated 不满意 and reopened; the reporter reads each step; screenshots in ${shots}`);
+  console.log(`staff check: case ${caseUrl.split("/").pop()} closed, rated 不满意 and reopened; the reporter reads each step; an administrator added an account, a relay and a registry import; screenshots in ${shots}`);
 } catch (e) {
   console.error("FAIL:", e.message);
   for (const ctx of browser.contexts()) {

@@ -14,10 +14,24 @@ pub enum RelayAdminError {
     Exists(String),
     #[error("no relay named {0}")]
     Unknown(String),
-    #[error("{0}")]
-    Invalid(String),
+    /// A refused value: the form field it belongs to and why, in Chinese
+    /// and English (the CLI prints the English).
+    #[error("{en}")]
+    Invalid {
+        field: &'static str,
+        zh: String,
+        en: String,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+fn invalid(field: &'static str, zh: &str, en: String) -> RelayAdminError {
+    RelayAdminError::Invalid {
+        field,
+        zh: zh.to_string(),
+        en,
+    }
 }
 
 impl From<diesel::result::Error> for RelayAdminError {
@@ -34,16 +48,20 @@ pub fn check_callback_url(url: &str) -> Result<(), RelayAdminError> {
     if ok {
         Ok(())
     } else {
-        Err(RelayAdminError::Invalid(format!(
-            "the callback URL must start with http:// or https:// ({url})"
-        )))
+        Err(invalid(
+            "callback_url",
+            "回调地址须以 http:// 或 https:// 开头，不含空格，至多500个字符",
+            format!("the callback URL must start with http:// or https:// ({url})"),
+        ))
     }
 }
 
 fn check_name(name: &str) -> Result<(), RelayAdminError> {
     let n = name.chars().count();
     if n == 0 || n > 100 || name.chars().any(char::is_control) {
-        return Err(RelayAdminError::Invalid(
+        return Err(invalid(
+            "name",
+            "名称须为1至100个字符",
             "the name must be 1 to 100 characters".into(),
         ));
     }
@@ -56,9 +74,13 @@ pub fn parse_source(s: &str) -> Result<Channel, RelayAdminError> {
         "hotline" => Ok(Channel::Hotline),
         "platform" => Ok(Channel::Platform),
         "national" => Ok(Channel::National),
-        _ => Err(RelayAdminError::Invalid(format!(
-            "the source must be hotline (12345), platform (provincial) or national, not `{s}`"
-        ))),
+        _ => Err(invalid(
+            "source",
+            "来源须为 12345 热线、省平台或国家平台",
+            format!(
+                "the source must be hotline (12345), platform (provincial) or national, not `{s}`"
+            ),
+        )),
     }
 }
 
@@ -79,7 +101,9 @@ pub fn add(
     }
     let rate_limit = rate_limit.unwrap_or(DEFAULT_RATE_LIMIT);
     if rate_limit < 0 {
-        return Err(RelayAdminError::Invalid(
+        return Err(invalid(
+            "rate_limit",
+            "频率限制不能为负数",
             "the rate limit cannot be negative".into(),
         ));
     }
@@ -190,7 +214,9 @@ pub fn configure(
     actor: &str,
 ) -> Result<(), RelayAdminError> {
     if callback_url.is_none() && rate_limit.is_none() && source.is_none() {
-        return Err(RelayAdminError::Invalid(
+        return Err(invalid(
+            "callback_url",
+            "没有要修改的内容",
             "nothing to change: give --callback-url, --no-callback, --rate-limit or --source"
                 .into(),
         ));
@@ -199,7 +225,9 @@ pub fn configure(
         check_callback_url(u)?;
     }
     if rate_limit.is_some_and(|r| r < 0) {
-        return Err(RelayAdminError::Invalid(
+        return Err(invalid(
+            "rate_limit",
+            "频率限制不能为负数",
             "the rate limit cannot be negative".into(),
         ));
     }
