@@ -24,6 +24,7 @@ fn synth() -> SynthRegistry {
         first_id: 1,
         reserved_chars: Default::default(),
         industries: pack().match_config().industries,
+        regions: pack().match_config().regions,
     })
 }
 

@@ -17,6 +17,7 @@ fn main() -> std::io::Result<()> {
         first_id: 1,
         reserved_chars: Default::default(),
         industries: pack.match_config().industries,
+        regions: pack.match_config().regions,
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     writeln!(out, "credit_code,name,address,district,industry")?;

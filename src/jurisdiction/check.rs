@@ -27,6 +27,12 @@ struct BureausFile {
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PlacesFile {
+    citation: String,
+    place: Vec<Spanned<crate::matching::RegionSpec>>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DimensionsFile {
     dimension: Vec<Spanned<Dimension>>,
 }
@@ -169,6 +175,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     let safeguards: Option<SafeguardsFile> = p.parse("safeguards.toml");
     let workdays: Option<WorkdaysFile> = p.parse("workdays.toml");
     let naming: Option<Spanned<Naming>> = p.parse("naming.toml");
+    let places: Option<PlacesFile> = p.parse("places.toml");
     let (
         Some(meta),
         Some(industries),
@@ -186,6 +193,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         Some(safeguards),
         Some(workdays),
         Some(naming),
+        Some(places),
     ) = (
         meta,
         industries,
@@ -203,6 +211,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
         safeguards,
         workdays,
         naming,
+        places,
     )
     else {
         return Err(p.errors);
@@ -305,6 +314,7 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     check_routing(&mut p, &defined, &routing);
     check_classify(&mut p, &defined, &classify);
     check_table5(&mut p, &defined, &table5);
+    check_places(&mut p, &places);
     check_required_measures(&mut p, &dimensions, &table5);
     check_requirements(&mut p, &defined, &requirements);
     check_deadlines(&mut p, &defined, &deadlines);
@@ -392,7 +402,43 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
             .collect(),
         flood: safeguards.flood.into_inner(),
         workdays: workdays.year.into_iter().map(Spanned::into_inner).collect(),
+        places: places.place.into_iter().map(Spanned::into_inner).collect(),
     })
+}
+
+/// The matcher's places: each named once, each parent a place of the list
+/// above it, the list cited.
+fn check_places(p: &mut Problems, places: &PlacesFile) {
+    let f = "places.toml";
+    if places.citation.trim().is_empty() {
+        p.errors.push(PackError {
+            file: f.into(),
+            line: None,
+            message: "places without a citation".into(),
+        });
+    }
+    if places.place.is_empty() {
+        p.errors.push(PackError {
+            file: f.into(),
+            line: None,
+            message: "no [[place]]: the matcher could not place a firm".into(),
+        });
+    }
+    let names = unique(p, f, &places.place, |r| &r.name);
+    for r in &places.place {
+        if let Some(parent) = &r.get_ref().parent
+            && !names.contains(parent)
+        {
+            p.at(
+                f,
+                r.span(),
+                format!("parent `{parent}` is not a place of this file"),
+            );
+        }
+        if r.get_ref().name.trim().is_empty() {
+            p.at(f, r.span(), "a place without a name".into());
+        }
+    }
 }
 
 fn unique<T>(
@@ -1048,6 +1094,27 @@ mod tests {
         let errors = check(files);
         assert!(
             has(&errors, "bureaus.toml", line, "without a citation"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_place_under_an_unknown_parent_is_reported() {
+        let mut files = shenzhen();
+        let line = edit(
+            &mut files,
+            "places.toml",
+            "parent = \"宝安\"",
+            "parent = \"宝安县\"",
+        );
+        let errors = check(files);
+        assert!(
+            has(
+                &errors,
+                "places.toml",
+                line,
+                "parent `宝安县` is not a place"
+            ),
             "{errors:?}"
         );
     }

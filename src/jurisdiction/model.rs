@@ -513,6 +513,8 @@ pub struct Pack {
     pub retention: Vec<RetentionRule>,
     pub flood: FloodRule,
     pub workdays: Vec<WorkYear>,
+    /// The places the enterprise matcher knows (places.toml).
+    pub places: Vec<crate::matching::RegionSpec>,
 }
 
 /// How enterprise names are built (naming.toml), for the matcher.
@@ -528,8 +530,8 @@ pub struct Naming {
 }
 
 impl Pack {
-    /// The matcher's vocabulary from this pack: the industries' trade words
-    /// and the naming conventions (the places are still the gazetteer's).
+    /// The matcher's vocabulary from this pack: its places, the industries'
+    /// trade words and the naming conventions.
     pub fn match_config(&self) -> crate::matching::MatchConfig {
         use crate::matching::{IndustrySpec, MatchConfig};
         MatchConfig {
@@ -544,6 +546,7 @@ impl Pack {
             org_forms: self.naming.org_forms.clone(),
             branch_suffixes: self.naming.branch_suffixes.clone(),
             generic_words: self.naming.generic_words.clone(),
+            regions: self.places.clone(),
             ..MatchConfig::default()
         }
     }

@@ -1,6 +1,6 @@
 //! Place and industry vocabularies the matcher reads names against. They are
-//! data (`MatchConfig` carries them, a jurisdiction pack can replace them);
-//! the consts here are only a default covering the packs' provinces.
+//! pack data (places.toml, industries.toml) that `MatchConfig` carries; this
+//! module compiles them into lookup tables.
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind, StartKind};
@@ -51,153 +51,6 @@ pub const REGION_SUFFIXES: &[&str] = &[
     "县",
     "镇",
 ];
-
-type R = (
-    &'static str,
-    RegionLevel,
-    Option<&'static str>,
-    &'static [&'static str],
-);
-use RegionLevel::{City, Country, District, Province, Street};
-
-/// Default places: Guangdong and Anhui with their cities, the districts of
-/// the pack cities (Shenzhen with its keys and GB/T 2260 codes, Zhanjiang,
-/// Jiangmen, Wuhu, Guangzhou, Foshan) and Shenzhen's industrial streets.
-pub const DEFAULT_REGIONS: &[R] = &[
-    ("中国", Country, None, &[]),
-    ("广东", Province, None, &["440000", "guangdong"]),
-    ("安徽", Province, None, &["340000", "anhui"]),
-    ("广州", City, Some("广东"), &["440100"]),
-    ("深圳", City, Some("广东"), &["440300", "shenzhen"]),
-    ("珠海", City, Some("广东"), &["440400"]),
-    ("汕头", City, Some("广东"), &["440500"]),
-    ("佛山", City, Some("广东"), &["440600"]),
-    ("韶关", City, Some("广东"), &["440200"]),
-    ("湛江", City, Some("广东"), &["440800", "zhanjiang"]),
-    ("肇庆", City, Some("广东"), &["441200"]),
-    ("江门", City, Some("广东"), &["440700", "jiangmen"]),
-    ("茂名", City, Some("广东"), &["440900"]),
-    ("惠州", City, Some("广东"), &["441300"]),
-    ("梅州", City, Some("广东"), &["441400"]),
-    ("汕尾", City, Some("广东"), &["441500"]),
-    ("河源", City, Some("广东"), &["441600"]),
-    ("阳江", City, Some("广东"), &["441700"]),
-    ("清远", City, Some("广东"), &["441800"]),
-    ("东莞", City, Some("广东"), &["441900"]),
-    ("中山", City, Some("广东"), &["442000"]),
-    ("潮州", City, Some("广东"), &["445100"]),
-    ("揭阳", City, Some("广东"), &["445200"]),
-    ("云浮", City, Some("广东"), &["445300"]),
-    ("合肥", City, Some("安徽"), &["340100"]),
-    ("芜湖", City, Some("安徽"), &["340200", "wuhu"]),
-    ("蚌埠", City, Some("安徽"), &["340300"]),
-    ("淮南", City, Some("安徽"), &["340400"]),
-    ("马鞍山", City, Some("安徽"), &["340500"]),
-    ("淮北", City, Some("安徽"), &["340600"]),
-    ("铜陵", City, Some("安徽"), &["340700"]),
-    ("安庆", City, Some("安徽"), &["340800"]),
-    ("黄山", City, Some("安徽"), &["341000"]),
-    ("滁州", City, Some("安徽"), &["341100"]),
-    ("阜阳", City, Some("安徽"), &["341200"]),
-    ("宿州", City, Some("安徽"), &["341300"]),
-    ("六安", City, Some("安徽"), &["341500"]),
-    ("亳州", City, Some("安徽"), &["341600"]),
-    ("池州", City, Some("安徽"), &["341700"]),
-    ("宣城", City, Some("安徽"), &["341800"]),
-    // Shenzhen (DOMAIN.md): 大鹏 and 深汕 have no GB/T 2260 code.
-    ("罗湖", District, Some("深圳"), &["440303", "luohu"]),
-    ("福田", District, Some("深圳"), &["440304", "futian"]),
-    ("南山", District, Some("深圳"), &["440305", "nanshan"]),
-    ("宝安", District, Some("深圳"), &["440306", "baoan"]),
-    ("龙岗", District, Some("深圳"), &["440307", "longgang"]),
-    ("盐田", District, Some("深圳"), &["440308", "yantian"]),
-    ("龙华", District, Some("深圳"), &["440309", "longhua"]),
-    ("坪山", District, Some("深圳"), &["440310", "pingshan"]),
-    ("光明", District, Some("深圳"), &["440311", "guangming"]),
-    ("大鹏", District, Some("深圳"), &["dapeng"]),
-    (
-        "深汕",
-        District,
-        Some("深圳"),
-        &["shenshan", "深汕特别合作区"],
-    ),
-    ("赤坎", District, Some("湛江"), &["440802"]),
-    ("霞山", District, Some("湛江"), &["440803"]),
-    ("坡头", District, Some("湛江"), &["440804"]),
-    ("麻章", District, Some("湛江"), &["440811"]),
-    ("遂溪", District, Some("湛江"), &["440823"]),
-    ("徐闻", District, Some("湛江"), &["440825"]),
-    ("廉江", District, Some("湛江"), &["440881"]),
-    ("雷州", District, Some("湛江"), &["440882"]),
-    ("吴川", District, Some("湛江"), &["440883"]),
-    ("蓬江", District, Some("江门"), &["440703"]),
-    ("江海", District, Some("江门"), &["440704"]),
-    ("新会", District, Some("江门"), &["440705"]),
-    ("台山", District, Some("江门"), &["440781"]),
-    ("开平", District, Some("江门"), &["440783"]),
-    ("鹤山", District, Some("江门"), &["440784"]),
-    ("恩平", District, Some("江门"), &["440785"]),
-    ("镜湖", District, Some("芜湖"), &["340202"]),
-    ("弋江", District, Some("芜湖"), &["340209"]),
-    ("鸠江", District, Some("芜湖"), &["340207"]),
-    ("湾沚", District, Some("芜湖"), &["340210"]),
-    ("繁昌", District, Some("芜湖"), &["340212"]),
-    ("南陵", District, Some("芜湖"), &["340223"]),
-    ("无为", District, Some("芜湖"), &["340281"]),
-    ("天河", District, Some("广州"), &["440106"]),
-    ("白云", District, Some("广州"), &["440111"]),
-    ("黄埔", District, Some("广州"), &["440112"]),
-    ("番禺", District, Some("广州"), &["440113"]),
-    ("花都", District, Some("广州"), &["440114"]),
-    ("南沙", District, Some("广州"), &["440115"]),
-    ("增城", District, Some("广州"), &["440118"]),
-    ("禅城", District, Some("佛山"), &["440604"]),
-    ("南海", District, Some("佛山"), &["440605"]),
-    ("顺德", District, Some("佛山"), &["440606"]),
-    ("三水", District, Some("佛山"), &["440607"]),
-    ("高明", District, Some("佛山"), &["440608"]),
-    ("新安", Street, Some("宝安"), &[]),
-    ("西乡", Street, Some("宝安"), &[]),
-    ("航城", Street, Some("宝安"), &[]),
-    ("福永", Street, Some("宝安"), &[]),
-    ("福海", Street, Some("宝安"), &[]),
-    ("沙井", Street, Some("宝安"), &[]),
-    ("新桥", Street, Some("宝安"), &[]),
-    ("松岗", Street, Some("宝安"), &[]),
-    ("燕罗", Street, Some("宝安"), &[]),
-    ("石岩", Street, Some("宝安"), &[]),
-    ("平湖", Street, Some("龙岗"), &[]),
-    ("坂田", Street, Some("龙岗"), &[]),
-    ("布吉", Street, Some("龙岗"), &[]),
-    ("横岗", Street, Some("龙岗"), &[]),
-    ("坪地", Street, Some("龙岗"), &[]),
-    ("宝龙", Street, Some("龙岗"), &[]),
-    ("园山", Street, Some("龙岗"), &[]),
-    ("葵涌", Street, Some("大鹏"), &[]),
-    ("南澳", Street, Some("大鹏"), &[]),
-    ("观澜", Street, Some("龙华"), &[]),
-    ("大浪", Street, Some("龙华"), &[]),
-    ("民治", Street, Some("龙华"), &[]),
-    ("公明", Street, Some("光明"), &[]),
-    ("玉塘", Street, Some("光明"), &[]),
-    ("坑梓", Street, Some("坪山"), &[]),
-    ("小漠", Street, Some("深汕"), &[]),
-    ("鹅埠", Street, Some("深汕"), &[]),
-    ("赤石", Street, Some("深汕"), &[]),
-    ("鮜门", Street, Some("深汕"), &[]),
-];
-
-pub fn default_regions() -> Vec<RegionSpec> {
-    DEFAULT_REGIONS
-        .iter()
-        .map(|&(name, level, parent, aliases)| RegionSpec {
-            name: name.to_string(),
-            level,
-            parent: parent.map(str::to_string),
-            aliases: aliases.iter().map(|a| a.to_string()).collect(),
-        })
-        .collect()
-}
 
 /// Index of a region in the table; `NO_REGION` for none.
 pub type RegionId = u16;
@@ -515,7 +368,7 @@ mod tests {
 
     #[test]
     fn resolves_fields_keys_codes_and_names() {
-        let t = RegionTable::new(&default_regions());
+        let t = RegionTable::new(&crate::matching::test_config().regions);
         let baoan = t.resolve_field("宝安区");
         assert_eq!(t.name(baoan.district), Some("宝安"));
         assert_eq!(t.name(baoan.city), Some("深圳"));
@@ -530,7 +383,7 @@ mod tests {
 
     #[test]
     fn prefix_takes_an_optional_suffix() {
-        let t = RegionTable::new(&default_regions());
+        let t = RegionTable::new(&crate::matching::test_config().regions);
         let (id, n) = t.prefix("深圳市宏达").unwrap();
         assert_eq!(t.name(id), Some("深圳"));
         assert_eq!(n, "深圳市".len());

@@ -247,12 +247,12 @@ pub struct MatchConfig {
     pub max_candidates: usize,
 }
 
-/// The places of the gazetteer and no naming vocabulary: a pack supplies
-/// that (`Pack::match_config`, from industries.toml and naming.toml).
+/// No places and no naming vocabulary: a pack supplies them
+/// (`Pack::match_config`, from places.toml, industries.toml and naming.toml).
 impl Default for MatchConfig {
     fn default() -> Self {
         MatchConfig {
-            regions: gazetteer::default_regions(),
+            regions: Vec::new(),
             industries: Vec::new(),
             org_forms: Vec::new(),
             branch_suffixes: Vec::new(),

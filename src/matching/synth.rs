@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::EnterpriseRecord;
-use super::gazetteer::{DEFAULT_REGIONS, IndustrySpec, RegionLevel};
+use super::gazetteer::{IndustrySpec, RegionLevel, RegionSpec};
 use crate::domain::credit_code::CreditCode;
 
 /// xorshift64*: tiny, fast, and the same on every platform.
@@ -86,7 +86,13 @@ pub struct SynthConfig {
     /// The industries and the words their firms' names end with (a pack's
     /// `Pack::match_config().industries`).
     pub industries: Vec<IndustrySpec>,
+    /// The places firms are registered in (a pack's
+    /// `Pack::match_config().regions`, from places.toml).
+    pub regions: Vec<RegionSpec>,
 }
+
+/// A district: its name, its city, its other spellings.
+type District = (String, String, Vec<String>);
 
 /// An iterator over `count` synthetic enterprises, look-alikes included.
 #[derive(Debug)]
@@ -94,9 +100,9 @@ pub struct SynthRegistry {
     cfg: SynthConfig,
     rng: XorShift,
     brand_chars: Vec<char>,
-    region_names: Vec<&'static str>,
-    districts: Vec<(&'static str, &'static str, &'static [&'static str])>,
-    streets: Vec<(&'static str, &'static str)>,
+    region_names: Vec<String>,
+    districts: Vec<District>,
+    streets: Vec<(String, String)>,
     used: HashSet<u64>,
     pending: Vec<SynthRecord>,
     emitted: usize,
@@ -109,16 +115,18 @@ impl SynthRegistry {
             .chars()
             .filter(|c| !cfg.reserved_chars.contains(c))
             .collect();
-        let region_names = DEFAULT_REGIONS.iter().map(|r| r.0).collect();
-        let districts = DEFAULT_REGIONS
+        let regions = &cfg.regions;
+        let parent = |r: &RegionSpec| r.parent.clone().unwrap_or_default();
+        let region_names = regions.iter().map(|r| r.name.clone()).collect();
+        let districts = regions
             .iter()
-            .filter(|r| r.1 == RegionLevel::District)
-            .map(|r| (r.0, r.2.unwrap_or(""), r.3))
+            .filter(|r| r.level == RegionLevel::District)
+            .map(|r| (r.name.clone(), parent(r), r.aliases.clone()))
             .collect();
-        let streets = DEFAULT_REGIONS
+        let streets = regions
             .iter()
-            .filter(|r| r.1 == RegionLevel::Street)
-            .map(|r| (r.0, r.2.unwrap_or("")))
+            .filter(|r| r.level == RegionLevel::Street)
+            .map(|r| (r.name.clone(), parent(r)))
             .collect();
         SynthRegistry {
             rng: XorShift::new(cfg.seed),
@@ -142,7 +150,7 @@ impl SynthRegistry {
                 .collect();
             let dup = b.chars().collect::<HashSet<_>>().len() < len;
             // A trade name containing a place would be stripped as one.
-            if !dup && !self.region_names.iter().any(|r| b.contains(r)) {
+            if !dup && !self.region_names.iter().any(|r| b.contains(r.as_str())) {
                 return b;
             }
         }
@@ -161,18 +169,13 @@ impl SynthRegistry {
         }
     }
 
-    fn place(&mut self) -> (&'static str, &'static str, &'static [&'static str]) {
+    fn place(&mut self) -> District {
         // Most of a Shenzhen-led registry is in Shenzhen.
         if self.rng.chance(60) {
-            let sz: Vec<_> = self
-                .districts
-                .iter()
-                .filter(|d| d.1 == "深圳")
-                .copied()
-                .collect();
-            *self.rng.pick(&sz)
+            let sz: Vec<&District> = self.districts.iter().filter(|d| d.1 == "深圳").collect();
+            (*self.rng.pick(&sz)).clone()
         } else {
-            *self.rng.pick(&self.districts)
+            self.rng.pick(&self.districts).clone()
         }
     }
 
@@ -181,7 +184,7 @@ impl SynthRegistry {
         brand: &str,
         word: &str,
         industry: &str,
-        district: (&'static str, &'static str, &'static [&'static str]),
+        district: District,
         branch: Option<String>,
         imitates: Option<i64>,
     ) -> SynthRecord {
@@ -227,7 +230,7 @@ impl SynthRegistry {
             .streets
             .iter()
             .filter(|s| s.1 == dname)
-            .map(|s| s.0)
+            .map(|s| s.0.clone())
             .collect::<Vec<_>>();
         let street = if street.is_empty() {
             String::new()
@@ -273,7 +276,7 @@ impl SynthRegistry {
     fn one_more_batch(&mut self) {
         let (brand, word, industry) = self.fresh_core();
         let place = self.place();
-        let base = self.make(&brand, &word, &industry, place, None, None);
+        let base = self.make(&brand, &word, &industry, place.clone(), None, None);
         let base_id = base.record.id;
         self.pending.push(base);
         if self.rng.chance(3) {
@@ -294,17 +297,18 @@ impl SynthRegistry {
                 c[i] = *self.rng.pick(&self.brand_chars);
                 let alt: String = c.iter().collect();
                 if alt != brand
-                    && !self.region_names.iter().any(|r| alt.contains(r))
+                    && !self.region_names.iter().any(|r| alt.contains(r.as_str()))
                     && self.used.insert(core_hash(&alt, &word))
                 {
-                    let look = self.make(&alt, &word, &industry, place, None, Some(base_id));
+                    let look =
+                        self.make(&alt, &word, &industry, place.clone(), None, Some(base_id));
                     self.pending.push(look);
                     break;
                 }
             }
         }
         if self.rng.chance(2) {
-            let streets: Vec<&str> = self.streets.iter().map(|s| s.0).collect();
+            let streets: Vec<&str> = self.streets.iter().map(|s| s.0.as_str()).collect();
             let b = self.rng.pick(&streets).to_string();
             let branch = self.make(&brand, &word, &industry, place, Some(b), Some(base_id));
             self.pending.push(branch);
@@ -348,6 +352,7 @@ mod tests {
             first_id: 1,
             reserved_chars: "宏达".chars().collect(),
             industries: crate::matching::test_config().industries,
+            regions: crate::matching::test_config().regions,
         }
     }
 

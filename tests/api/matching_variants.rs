@@ -169,6 +169,7 @@ fn generated_look_alikes_lose() {
         first_id: 1,
         reserved_chars: HashSet::new(),
         industries: common::pack_match_config().industries,
+        regions: common::pack_match_config().regions,
     })
     .collect();
     let index = EnterpriseIndex::build(

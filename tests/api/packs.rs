@@ -131,6 +131,24 @@ fn a_pack_folder_is_served_without_a_rebuild() {
         "name = \"东莞市工业和信息化局\"",
     );
 
+    // The new city's own place: a town of Dongguan (东莞 has towns, not
+    // districts), for the router (districts.toml) and the matcher
+    // (places.toml), with one of its communities.
+    let append = |file: &str, text: &str| {
+        let path = dir.join(file);
+        let mut all = std::fs::read_to_string(&path).unwrap();
+        all.push_str(text);
+        std::fs::write(&path, all).unwrap();
+    };
+    append(
+        "districts.toml",
+        "\n[[district]]\nkey = \"changan\"\nname = \"长安镇\"\nshort_name = \"长安\"\ncode = \"441900\"\nstreets = [\"霄边\"]\ncitation = \"GB/T 2260 东莞市; 长安镇（测试）\"\n",
+    );
+    append(
+        "places.toml",
+        "\n[[place]]\nname = \"长安\"\nlevel = \"district\"\nparent = \"东莞\"\naliases = [\"changan\"]\n\n[[place]]\nname = \"霄边\"\nlevel = \"street\"\nparent = \"长安\"\n",
+    );
+
     let mut serve = common::serve_args(30);
     serve.pack.pack_dir = Some(dir.clone());
     let state = tipline::startup::prepare(
@@ -144,6 +162,20 @@ fn a_pack_folder_is_served_without_a_rebuild() {
         state.pack.bureau("industry_it").map(|b| b.name.as_str()),
         Some("东莞市工业和信息化局")
     );
+    // A firm of the new town in the registry, before the server starts.
+    let code = tipline::domain::credit_code::CreditCode::generate_valid(2026).to_string();
+    let csv = format!(
+        "credit_code,name,address,district,industry\n{code},东莞市宏远钢铁有限公司,东莞市长安镇霄边社区工业路3号,长安镇,steel\n"
+    );
+    let report = tipline::services::registry::import_csv(
+        &state.db,
+        &state.pack,
+        csv.as_bytes(),
+        "test",
+        |_| {},
+    )
+    .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     // The same folder through the binary's environment, and a tip routed by it.
     let server = common::binary::Server::start(
         &db,
@@ -177,6 +209,43 @@ fn a_pack_folder_is_served_without_a_rebuild() {
             lead.as_deref(),
             Some("industry_it"),
             "a 地条钢 tip goes to the industry bureau"
+        );
+    }
+    // A tip in the new town, naming the firm by its short name: routed to
+    // the town and matched to the firm.
+    let tip = serde_json::json!({
+        "description": "霄边社区宏远钢铁晚上用中频炉熔废钢，生产地条钢。",
+        "enterprise_name": "宏远钢铁",
+    });
+    let r = common::binary::post(
+        server.port,
+        None,
+        "/api/v1/tips",
+        "application/json",
+        tip.to_string().as_bytes(),
+        "",
+    )
+    .unwrap();
+    assert!(r.starts_with("HTTP/1.1 201"), "{r}");
+    {
+        use diesel::prelude::*;
+        use tipline::db::schema::{cases, enterprises};
+        let store = tipline::db::Db::connect(&tipline::db::DbUrl::parse(&db.url), 1).unwrap();
+        let (district, firm): (Option<String>, Option<String>) = cases::table
+            .left_join(enterprises::table)
+            .select((cases::district, enterprises::credit_code.nullable()))
+            .order(cases::id.desc())
+            .first(&mut *store.read_conn().unwrap())
+            .unwrap();
+        assert_eq!(
+            district.as_deref(),
+            Some("changan"),
+            "routed to the new town"
+        );
+        assert_eq!(
+            firm.as_deref(),
+            Some(code.as_str()),
+            "matched to the town's firm"
         );
     }
     drop(server);

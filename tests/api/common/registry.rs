@@ -63,6 +63,7 @@ pub fn build<'a>(
         first_id: 1_000,
         reserved_chars: reserved,
         industries: super::pack_match_config().industries,
+        regions: super::pack_match_config().regions,
     });
     records.extend(synth.map(|s| s.record));
     (records, keys)
