@@ -81,7 +81,7 @@ pub async fn run_import(
         report
     })
     .await
-    .map_err(|_| registry::ImportError::Db(crate::db::DbError::Canceled))?
+    .map_err(|_| registry::ImportError::canceled())?
 }
 
 /// A refused header as reasons by field (`header`).

@@ -89,12 +89,7 @@ pub async fn case_action(
     match name.as_str() {
         "supervise" => {
             let b: SuperviseBody = body::parse_json(&bytes)?;
-            let r = state
-                .db
-                .write(move |conn| {
-                    crate::services::supervision::supervise(conn, &who, id, &b.body, now)
-                })
-                .await;
+            let r = crate::services::supervision::send_notice(&state, who, id, b.body, now).await;
             return Ok(match r {
                 Ok(nid) => HttpResponse::Created().json(serde_json::json!({"notice_id": nid})),
                 Err(e) => workflow_error(e),

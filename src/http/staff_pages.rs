@@ -1266,27 +1266,20 @@ async fn case_form(
             Err(_) => Err(WorkflowError::NotFound),
         }
     } else if name == "supervise" {
-        let text = form.text("body");
-        state
-            .db
-            .write(move |conn| {
-                crate::services::supervision::supervise(conn, &who, id, &text, now).map(|_| ())
-            })
+        crate::services::supervision::send_notice(&state, who, id, form.text("body"), now)
             .await
+            .map(|_| ())
     } else if name == "decline-review" {
         let reason = form.text("reason");
         use crate::services::ServiceError as S;
         match crate::services::rating::decline_review(&state, who, id, reason).await {
             Ok(_) => Ok(()),
-            Err(S::NotFound) => Err(WorkflowError::NotFound),
-            Err(S::Forbidden) => Err(WorkflowError::Forbidden),
-            Err(S::Invalid(f)) => Err(WorkflowError::Invalid(f)),
             Err(S::Conflict { zh, en, .. }) => Err(WorkflowError::Invalid({
                 let mut f = crate::domain::errors::FieldErrors::default();
                 f.add("reason", zh, en);
                 f
             })),
-            Err(_) => Err(WorkflowError::Db(crate::db::DbError::Canceled)),
+            Err(other) => Err(WorkflowError::from(other)),
         }
     } else {
         let Some(action) = Action::parse(&name) else {

@@ -2,10 +2,10 @@
 //! the pack's names, in Beijing time — not actions, keys and JSON.
 use serde_json::Value;
 
-use crate::db::audit::AuditEntry;
 use crate::domain::case_state::{Finding, Measure, ReturnCategory};
 use crate::domain::rating::Rating;
 use crate::jurisdiction::Pack;
+use crate::services::audit::AuditEntry;
 
 pub struct Line {
     pub at: String,

@@ -59,6 +59,14 @@ pub enum ImportError {
     Db(#[from] DbError),
 }
 
+impl ImportError {
+    /// The import's worker stopped before it answered (the server shutting
+    /// down): reported as the database being unavailable.
+    pub fn canceled() -> ImportError {
+        ImportError::Db(DbError::Canceled)
+    }
+}
+
 impl From<diesel::result::Error> for ImportError {
     fn from(e: diesel::result::Error) -> Self {
         ImportError::Db(e.into())

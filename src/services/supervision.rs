@@ -102,6 +102,20 @@ pub struct SuperviseBody {
     pub body: String,
 }
 
+/// `supervise` in its own transaction: what the JSON and HTML handlers call.
+pub async fn send_notice(
+    state: &crate::state::AppState,
+    who: Who,
+    case_id: i64,
+    body: String,
+    now: NaiveDateTime,
+) -> Result<i64, WorkflowError> {
+    state
+        .db
+        .write(move |conn| supervise(conn, &who, case_id, &body, now))
+        .await
+}
+
 /// The dispatcher sends a supervision notice (督办) on an open case; the
 /// bureau sees it on the case.
 pub fn supervise(

@@ -58,6 +58,21 @@ pub enum WorkflowError {
     Db(#[from] DbError),
 }
 
+/// A service's refusal as the workflow reports it (a conflict's reason
+/// has no field here: callers that know the field map it first).
+impl From<super::ServiceError> for WorkflowError {
+    fn from(e: super::ServiceError) -> Self {
+        use super::ServiceError as S;
+        match e {
+            S::NotFound => WorkflowError::NotFound,
+            S::Forbidden => WorkflowError::Forbidden,
+            S::Invalid(f) => WorkflowError::Invalid(f),
+            S::Db(e) => WorkflowError::Db(e),
+            _ => WorkflowError::Db(DbError::Canceled),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for WorkflowError {
     fn from(e: diesel::result::Error) -> Self {
         WorkflowError::Db(DbError::Query(e))

@@ -9,10 +9,10 @@ use askama::Template;
 
 use super::users::ShownOnce;
 use super::{Refused, admin, blocking, read_form};
-use crate::db::relays::Relay;
 use crate::domain::errors::FieldErrors;
 use crate::http::public::{error_page, html};
 use crate::http::staff_session::Staff;
+use crate::services::relay::accounts::Relay;
 use crate::services::relay::accounts::{self, RelayAdminError};
 use crate::state::AppState;
 
@@ -59,7 +59,7 @@ fn row(r: &Relay) -> Row {
         },
         revoked: r.revoked_at.map(crate::clock::local_minute),
         key_since: crate::clock::local_minute(r.key_created_at),
-        key_age_days: (crate::db::now() - r.key_created_at).num_days(),
+        key_age_days: (crate::clock::now() - r.key_created_at).num_days(),
     }
 }
 

@@ -322,7 +322,7 @@ pub async fn policy(
     let st = state.clone();
     let actor = form.staff.actor();
     let done = blocking(move || -> anyhow::Result<usize> {
-        let now = crate::db::now();
+        let now = crate::clock::now();
         let before = second_factor::required_roles(&st.db)?;
         let mut changed = 0;
         for r in ROLES {
@@ -544,7 +544,7 @@ pub async fn act(
     }
     let staff = form.staff.clone();
     let actor = staff.actor();
-    let now = crate::db::now();
+    let now = crate::clock::now();
     let change = |change: AccountChange| {
         let (st, actor, name) = (state.clone(), actor.clone(), name.clone());
         blocking(move || accounts::change_account(&st.db, &st.pack, &actor, &name, change))

@@ -5,6 +5,8 @@ use crate::db::{self, Db, DbError, audit, relays};
 use crate::secrets::Secrets;
 use crate::services::relay::Channel;
 
+pub use crate::db::relays::Relay;
+
 /// Requests per minute a relay may make unless told otherwise.
 pub const DEFAULT_RATE_LIMIT: i32 = 600;
 
