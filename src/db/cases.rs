@@ -124,13 +124,7 @@ pub fn link_enterprise(
             .set(cases::district.eq(d))
             .execute(conn)?;
     }
-    diesel::update(
-        tips::table
-            .filter(tips::case_id.eq(case_id))
-            .filter(tips::enterprise_id.is_null()),
-    )
-    .set(tips::enterprise_id.eq(enterprise_id))
-    .execute(conn)?;
+    link_tips(conn, case_id, enterprise_id)?;
     Ok(true)
 }
 
@@ -551,14 +545,19 @@ pub fn set_enterprise(
             cases::updated_at.eq(at),
         ))
         .execute(conn)?;
+    link_tips(conn, case_id, enterprise_id)?;
+    Ok(before)
+}
+
+/// The case's tips not linked to a firm yet are linked to this one.
+fn link_tips(conn: &mut DbConnection, case_id: i64, enterprise_id: i64) -> QueryResult<usize> {
     diesel::update(
         tips::table
             .filter(tips::case_id.eq(case_id))
             .filter(tips::enterprise_id.is_null()),
     )
     .set(tips::enterprise_id.eq(enterprise_id))
-    .execute(conn)?;
-    Ok(before)
+    .execute(conn)
 }
 
 /// An open case near another, as "similar open cases" compares them.

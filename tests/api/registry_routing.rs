@@ -11,16 +11,7 @@ use serde_json::{Value, json};
 const CODE: &str = "91440300MA5HXQ8K0Y";
 
 fn import(app: &TestApp, rows: &str) {
-    let csv = format!("credit_code,name,address,district,industry\n{rows}");
-    let report = tipline::services::registry::import_csv(
-        &app.state.db,
-        &app.state.pack,
-        csv.as_bytes(),
-        "test",
-        |_| {},
-    )
-    .unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    app.import_firms(rows);
 }
 
 fn case(app: &TestApp, cookie: &str, id: i64) -> Value {

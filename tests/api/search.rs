@@ -31,12 +31,7 @@ fn submit(app: &TestApp, body: Value) -> i64 {
 }
 
 fn newest_case(app: &TestApp) -> i64 {
-    let mut conn = app.state.db.read_conn().unwrap();
-    tips::table
-        .order(tips::id.desc())
-        .select(tips::case_id.assume_not_null())
-        .first(&mut *conn)
-        .unwrap()
+    app.newest_case()
 }
 
 fn query(q: &str) -> String {

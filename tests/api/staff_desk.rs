@@ -6,33 +6,17 @@ use crate::common;
 use crate::relay_support::{add_relay, relay_post, ticket};
 
 use common::TestApp;
-use diesel::prelude::*;
 use serde_json::{Value, json};
-use tipline::db::schema::tips;
 
 const CODE: &str = "91440300MA5HXQ8K0Y";
 
 fn import(app: &TestApp, rows: &str) {
-    let csv = format!("credit_code,name,address,district,industry\n{rows}");
-    let report = tipline::services::registry::import_csv(
-        &app.state.db,
-        &app.state.pack,
-        csv.as_bytes(),
-        "test",
-        |_| {},
-    )
-    .unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    app.import_firms(rows);
     app.state.registry.refresh(&app.state.db).unwrap();
 }
 
 fn newest_case(app: &TestApp) -> i64 {
-    let mut conn = app.state.db.read_conn().unwrap();
-    tips::table
-        .order(tips::id.desc())
-        .select(tips::case_id.assume_not_null())
-        .first(&mut *conn)
-        .unwrap()
+    app.newest_case()
 }
 
 fn submit(app: &TestApp, body: Value) -> i64 {
@@ -389,6 +373,7 @@ fn staff_pages_show_names_and_beijing_minutes_never_keys_or_utc() {
     let pack = &app.state.pack;
     let deadline_keys: Vec<String> = {
         let mut conn = app.state.db.read_conn().unwrap();
+        use diesel::prelude::*;
         use tipline::db::schema::cases;
         let step: Option<String> = cases::table
             .find(id)

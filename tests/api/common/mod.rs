@@ -405,6 +405,34 @@ impl TestApp {
         )
     }
 
+    /// Import registry rows (`credit_code,name,address,district,industry`
+    /// lines) through the service, every row accepted; this process's match
+    /// index is not refreshed (tests that need it call `refresh`).
+    pub fn import_firms(&self, rows: &str) {
+        let csv = format!("credit_code,name,address,district,industry\n{rows}");
+        let report = tipline::services::registry::import_csv(
+            &self.state.db,
+            &self.state.pack,
+            csv.as_bytes(),
+            "test",
+            |_| {},
+        )
+        .unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    }
+
+    /// The case the newest tip is in.
+    pub fn newest_case(&self) -> i64 {
+        use diesel::prelude::*;
+        use tipline::db::schema::tips;
+        let mut conn = self.state.db.read_conn().unwrap();
+        tips::table
+            .order(tips::id.desc())
+            .select(tips::case_id.assume_not_null())
+            .first(&mut *conn)
+            .unwrap()
+    }
+
     /// Rows in the tables intake writes: (tips, updates, messages).
     pub fn counts(&self) -> (i64, i64, i64) {
         use tipline::db::schema::{tip_messages, tip_updates, tips};
