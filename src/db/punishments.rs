@@ -27,6 +27,14 @@ pub struct PunishmentRow {
     pub end_reason: Option<String>,
     pub end_approver: Option<String>,
     pub updated_at: NaiveDateTime,
+    /// `order58` or `order36`: the regime of the decision date (none while proposed).
+    pub credit_regime: Option<String>,
+    /// The Order 36 tier (`minor`, `general`, `serious`); none under Order 58.
+    pub credit_tier: Option<String>,
+    pub term_min_months: Option<i32>,
+    pub term_max_months: Option<i32>,
+    /// Why the end is later than the default (the minimum).
+    pub term_reason: Option<String>,
 }
 
 pub struct NewProposal<'a> {
@@ -159,6 +167,11 @@ pub struct Decision<'a> {
     pub issuing_bureau: &'a str,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+    pub regime: &'a str,
+    pub tier: Option<&'a str>,
+    pub min_months: i32,
+    pub max_months: i32,
+    pub term_reason: Option<&'a str>,
     pub by: &'a str,
     pub at: NaiveDateTime,
 }
@@ -179,6 +192,11 @@ pub fn apply(conn: &mut DbConnection, id: i64, d: &Decision<'_>) -> QueryResult<
         punishments::issuing_bureau.eq(d.issuing_bureau),
         punishments::starts_on.eq(d.starts_on),
         punishments::ends_on.eq(d.ends_on),
+        punishments::credit_regime.eq(d.regime),
+        punishments::credit_tier.eq(d.tier),
+        punishments::term_min_months.eq(d.min_months),
+        punishments::term_max_months.eq(d.max_months),
+        punishments::term_reason.eq(d.term_reason),
         punishments::decided_by.eq(d.by),
         punishments::decided_at.eq(d.at),
         punishments::updated_at.eq(d.at),
@@ -237,15 +255,33 @@ pub fn end(
     Ok(n == 1)
 }
 
-/// Active records whose end date has come.
+/// Active records whose end date has come, or whose start is the term's
+/// maximum ago (publication ends by itself at the maximum, whatever the
+/// end date says).
 pub fn due_to_expire(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<Vec<(i64, i64)>> {
-    punishments::table
-        .filter(
-            punishments::status
-                .eq("active")
-                .and(punishments::ends_on.le(today)),
-        )
-        .select((punishments::id, punishments::case_id))
+    type Active = (i64, i64, Option<NaiveDate>, Option<NaiveDate>, Option<i32>);
+    let rows: Vec<Active> = punishments::table
+        .filter(punishments::status.eq("active"))
+        .select((
+            punishments::id,
+            punishments::case_id,
+            punishments::starts_on,
+            punishments::ends_on,
+            punishments::term_max_months,
+        ))
         .order(punishments::id.asc())
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, starts, ends, max)| {
+            let at_max = match (starts, max) {
+                (Some(s), Some(m)) => s
+                    .checked_add_months(chrono::Months::new((*m).max(0) as u32))
+                    .is_some_and(|d| d <= today),
+                _ => false,
+            };
+            at_max || ends.is_some_and(|e| e <= today)
+        })
+        .map(|(id, case_id, ..)| (id, case_id))
+        .collect())
 }

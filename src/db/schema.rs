@@ -423,6 +423,11 @@ diesel::table! {
         end_reason -> Nullable<Text>,
         end_approver -> Nullable<Text>,
         updated_at -> Timestamp,
+        credit_regime -> Nullable<Text>,
+        credit_tier -> Nullable<Text>,
+        term_min_months -> Nullable<Integer>,
+        term_max_months -> Nullable<Integer>,
+        term_reason -> Nullable<Text>,
     }
 }
 

@@ -337,6 +337,11 @@ pub struct PunishmentView {
     pub status_label: &'static str,
     pub measure_names: String,
     pub bureau_name: String,
+    /// Tier, regime and term in Chinese ("一般失信 · 《信用修复管理办法》
+    /// （2026年4月1日起）· 公示期 3–12 个月"); empty while proposed.
+    pub term_label: String,
+    /// The first day credit repair is possible (an active record).
+    pub repair_from: Option<chrono::NaiveDate>,
 }
 
 impl PunishmentView {
@@ -354,6 +359,17 @@ impl PunishmentView {
                 .and_then(|b| p.bureau(b))
                 .map(|b| b.name.clone())
                 .unwrap_or_default(),
+            term_label: crate::jurisdiction::term_label(
+                p,
+                row.credit_regime.as_deref(),
+                row.credit_tier.as_deref(),
+                row.term_min_months,
+                row.term_max_months,
+            ),
+            repair_from: match (row.starts_on, row.term_min_months) {
+                (Some(s), Some(m)) => s.checked_add_months(chrono::Months::new(m.max(0) as u32)),
+                _ => None,
+            },
             row,
         }
     }
@@ -373,8 +389,46 @@ struct PunishmentsPage {
     measures: Vec<Choice>,
     bureaus: Vec<Choice>,
     today: String,
-    /// The publication term of the pack, for the form's hints.
-    term: crate::jurisdiction::PunishmentTerm,
+    /// The publication terms of the pack's regimes, for the form's hints.
+    term_hints: Vec<String>,
+}
+
+/// One line per regime: which decisions it governs and its terms, in Chinese.
+fn term_hints(p: &crate::jurisdiction::Pack) -> Vec<String> {
+    p.regimes
+        .iter()
+        .map(|r| {
+            let terms = if r.tier.is_empty() {
+                let mut t = format!(
+                    "公示期 {}–{} 个月",
+                    r.min_months.unwrap_or(0),
+                    r.max_months.unwrap_or(0)
+                );
+                for (d, m) in &r.min_months_by_dimension {
+                    let name = p
+                        .dimensions
+                        .iter()
+                        .find(|x| x.key == *d)
+                        .map_or(d.as_str(), |x| x.name.as_str());
+                    t.push_str(&format!("，{name}最短 {m} 个月"));
+                }
+                t
+            } else {
+                r.tier
+                    .iter()
+                    .map(|t| {
+                        if t.published {
+                            format!("{}失信 {}–{} 个月", t.name, t.min_months, t.max_months)
+                        } else {
+                            format!("{}失信原则上不予公示（最长 {} 个月）", t.name, t.max_months)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；")
+            };
+            format!("{}：{terms}", r.label())
+        })
+        .collect()
 }
 
 fn status_label(s: &str) -> &'static str {
@@ -451,7 +505,7 @@ async fn render_punishments(
                 })
                 .collect(),
             today: local_day(crate::clock::now()).to_string(),
-            term: state.pack.punishment_term.clone(),
+            term_hints: term_hints(&state.pack),
         },
     )
 }
@@ -516,12 +570,13 @@ async fn punishment_form(
                         .map(|(_, v)| v.clone())
                         .collect(),
                     starts_on,
-                    // Blank: the longest term the pack allows.
+                    // Blank: the shortest term of the record's tier.
                     ends_on: match body::field(pairs, "ends_on").filter(|v| !v.trim().is_empty()) {
                         Some(_) => Some(date_field(pairs, "ends_on")?),
                         None => None,
                     },
                     issuing_bureau: Some(text("issuing_bureau")).filter(|s| !s.is_empty()),
+                    term_reason: Some(text("term_reason")).filter(|s| !s.trim().is_empty()),
                     legal_basis: Some(text("legal_basis")).filter(|s| !s.trim().is_empty()),
                 })
             });

@@ -73,7 +73,7 @@ struct DeadlinesFile {
 #[serde(deny_unknown_fields)]
 struct PunishmentFile {
     measure: Vec<Spanned<PunishmentMeasure>>,
-    term: Spanned<PunishmentTerm>,
+    regime: Vec<Spanned<PunishmentRegime>>,
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -301,13 +301,10 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
     cited(&mut p, "punishment.toml", &punishment.measure, |e| {
         &e.citation
     });
-    cited(
-        &mut p,
-        "punishment.toml",
-        std::slice::from_ref(&punishment.term),
-        |e| &e.citation,
-    );
-    check_term(&mut p, &defined, &punishment.term);
+    cited(&mut p, "punishment.toml", &punishment.regime, |e| {
+        &e.citation
+    });
+    check_regimes(&mut p, &defined, &punishment);
     cited(&mut p, "calendar.toml", &calendar.report, |e| &e.citation);
     cited(&mut p, "workdays.toml", &workdays.year, |e| &e.citation);
 
@@ -388,7 +385,15 @@ pub(crate) fn load(files: &[PackFile]) -> Result<Pack, Vec<PackError>> {
             .into_iter()
             .map(Spanned::into_inner)
             .collect(),
-        punishment_term: punishment.term.into_inner(),
+        regimes: {
+            let mut r: Vec<PunishmentRegime> = punishment
+                .regime
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect();
+            r.sort_by_key(|r| r.in_force_from);
+            r
+        },
         calendar: calendar
             .report
             .into_iter()
@@ -957,27 +962,257 @@ fn check_workdays(p: &mut Problems, w: &WorkdaysFile) {
     }
 }
 
-/// A publication term of at least a month, a maximum no shorter than any
-/// minimum, and minimums only for dimensions the pack has.
-fn check_term(p: &mut Problems, d: &Defined, t: &Spanned<PunishmentTerm>) {
-    let term = t.get_ref();
-    let longest = term
-        .min_months_by_dimension
-        .values()
-        .fold(term.min_months, |a, &b| a.max(b));
-    if term.min_months == 0 || term.max_months < longest {
-        p.at(
-            "punishment.toml",
-            t.span(),
-            "term: min_months > 0 and max_months at least every minimum".into(),
-        );
-    }
-    for dim in term.min_months_by_dimension.keys() {
-        if !d.dimensions.contains(dim) {
+/// The line of a regime's `[[regime.tier]]` entry with this key, else the
+/// regime's own span.
+fn tier_span(p: &Problems, r: &Spanned<PunishmentRegime>, key: &str) -> std::ops::Range<usize> {
+    let span = r.span();
+    let text = p
+        .files
+        .iter()
+        .find(|f| f.name == "punishment.toml")
+        .map(|f| f.text.as_str())
+        .unwrap_or("");
+    // The regime's own text: to the next `[[regime]]` (its tiers included).
+    let Some(rest) = text.get(span.start..) else {
+        return span;
+    };
+    let body = match rest[1..].find("\n[[regime]]") {
+        Some(n) => &rest[..n + 1],
+        None => rest,
+    };
+    let Some(at) = body.find(&format!("key = \"{key}\"")) else {
+        return span;
+    };
+    let header = body[..at].rfind("[[").unwrap_or(at);
+    span.start + header..span.start + header + 1
+}
+
+/// Regimes of publication terms: known keys, dates that neither overlap nor
+/// leave a gap, one term (untiered) or the three tiers within the order's
+/// bounds (tiered), a 轻微 tier published only if the pack says so; every
+/// measure with a known tier and a tier_citation.
+fn check_regimes(p: &mut Problems, d: &Defined, f: &PunishmentFile) {
+    const FILE: &str = "punishment.toml";
+    for m in &f.measure {
+        let mm = m.get_ref();
+        if mm.tier.trim().is_empty() {
             p.at(
-                "punishment.toml",
-                t.span(),
-                format!("term: unknown dimension `{dim}`"),
+                FILE,
+                m.span(),
+                format!(
+                    "measure `{}` without a tier (minor, general or serious)",
+                    mm.key
+                ),
+            );
+        } else if !CREDIT_TIERS.contains(&mm.tier.as_str()) {
+            p.at(
+                FILE,
+                m.span(),
+                format!(
+                    "measure `{}`: unknown tier `{}` (known: {})",
+                    mm.key,
+                    mm.tier,
+                    CREDIT_TIERS.join(", ")
+                ),
+            );
+        }
+        if mm.tier_citation.trim().is_empty() {
+            p.at(
+                FILE,
+                m.span(),
+                format!("measure `{}` without a tier_citation", mm.key),
+            );
+        }
+    }
+    if f.regime.is_empty() {
+        p.errors.push(PackError {
+            file: FILE.into(),
+            line: None,
+            message: "no [[regime]] of publication terms".into(),
+        });
+        return;
+    }
+    unique(p, FILE, &f.regime, |r| &r.key);
+    for e in &f.regime {
+        let r = e.get_ref();
+        if !CREDIT_REGIMES.contains(&r.key.as_str()) {
+            p.at(
+                FILE,
+                e.span(),
+                format!(
+                    "unknown regime `{}` (known: {})",
+                    r.key,
+                    CREDIT_REGIMES.join(", ")
+                ),
+            );
+        }
+        if r.until.is_some_and(|u| u < r.in_force_from) {
+            p.at(
+                FILE,
+                e.span(),
+                format!("regime `{}` ends before it starts", r.key),
+            );
+        }
+        if r.tier.is_empty() {
+            let (Some(min), Some(max)) = (r.min_months, r.max_months) else {
+                p.at(
+                    FILE,
+                    e.span(),
+                    format!(
+                        "regime `{}`: min_months and max_months, or [[regime.tier]] entries",
+                        r.key
+                    ),
+                );
+                continue;
+            };
+            let longest = r
+                .min_months_by_dimension
+                .values()
+                .fold(min, |a, &b| a.max(b));
+            if min == 0 || max < longest {
+                p.at(
+                    FILE,
+                    e.span(),
+                    format!(
+                        "regime `{}`: min_months > 0 and max_months at least every minimum",
+                        r.key
+                    ),
+                );
+            }
+            for dim in r.min_months_by_dimension.keys() {
+                if !d.dimensions.contains(dim) {
+                    p.at(
+                        FILE,
+                        e.span(),
+                        format!("regime `{}`: unknown dimension `{dim}`", r.key),
+                    );
+                }
+            }
+            continue;
+        }
+        if r.min_months.is_some() || r.max_months.is_some() || !r.min_months_by_dimension.is_empty()
+        {
+            p.at(
+                FILE,
+                e.span(),
+                format!(
+                    "regime `{}` has tiers: its terms are the tiers', not min_months/max_months",
+                    r.key
+                ),
+            );
+        }
+        let mut seen = HashSet::new();
+        for t in &r.tier {
+            let span = tier_span(p, e, &t.key);
+            if !CREDIT_TIERS.contains(&t.key.as_str()) {
+                p.at(
+                    FILE,
+                    span,
+                    format!(
+                        "regime `{}`: unknown tier `{}` (known: {})",
+                        r.key,
+                        t.key,
+                        CREDIT_TIERS.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if !seen.insert(t.key.as_str()) {
+                p.at(
+                    FILE,
+                    span.clone(),
+                    format!("regime `{}`: tier `{}` twice", r.key, t.key),
+                );
+            }
+            if t.citation.trim().is_empty() {
+                p.at(
+                    FILE,
+                    span.clone(),
+                    format!("regime `{}`: tier `{}` without a citation", r.key, t.key),
+                );
+            }
+            if t.min_months > t.max_months {
+                p.at(
+                    FILE,
+                    span.clone(),
+                    format!(
+                        "regime `{}`: tier `{}` min_months {} > max_months {}",
+                        r.key, t.key, t.min_months, t.max_months
+                    ),
+                );
+            }
+            if r.key == "order36"
+                && let Some((lo, hi)) = order36_bounds(&t.key)
+                && (t.min_months < lo || t.max_months > hi || t.min_months > hi)
+            {
+                p.at(
+                    FILE,
+                    span.clone(),
+                    format!(
+                        "regime `{}`: tier `{}` is {}–{} months, outside the order's {lo}–{hi}",
+                        r.key, t.key, t.min_months, t.max_months
+                    ),
+                );
+            }
+            if t.key == "minor" && t.published && !r.publish_minor {
+                p.at(
+                    FILE,
+                    span.clone(),
+                    format!(
+                        "regime `{}`: a minor tier is published only with publish_minor = true",
+                        r.key
+                    ),
+                );
+            }
+            if t.key != "minor" && !t.published {
+                p.at(
+                    FILE,
+                    span,
+                    format!("regime `{}`: tier `{}` must be published", r.key, t.key),
+                );
+            }
+        }
+        for k in CREDIT_TIERS {
+            if !seen.contains(k) {
+                p.at(
+                    FILE,
+                    e.span(),
+                    format!("regime `{}`: tier `{k}` is missing", r.key),
+                );
+            }
+        }
+    }
+    // Oldest first: each regime starts the day after the one before ends.
+    let mut order: Vec<&Spanned<PunishmentRegime>> = f.regime.iter().collect();
+    order.sort_by_key(|r| r.get_ref().in_force_from);
+    for w in order.windows(2) {
+        let (a, b) = (w[0].get_ref(), w[1].get_ref());
+        let Some(until) = a.until else {
+            p.at(
+                FILE,
+                w[1].span(),
+                format!(
+                    "regime `{}` overlaps `{}`, which has no until",
+                    b.key, a.key
+                ),
+            );
+            continue;
+        };
+        let next = until.succ_opt().unwrap_or(until);
+        if b.in_force_from <= until {
+            p.at(
+                FILE,
+                w[1].span(),
+                format!("regime `{}` overlaps `{}` (until {until})", b.key, a.key),
+            );
+        } else if b.in_force_from > next {
+            p.at(
+                FILE,
+                w[1].span(),
+                format!(
+                    "gap between regimes `{}` (until {until}) and `{}` (from {})",
+                    a.key, b.key, b.in_force_from
+                ),
             );
         }
     }
@@ -1051,35 +1286,297 @@ mod tests {
         }
     }
 
+    /// The 1-based line of the `[[…]]` header before `needle` in punishment.toml.
+    fn line_before(files: &[PackFile], needle: &str) -> usize {
+        let f = files.iter().find(|f| f.name == "punishment.toml").unwrap();
+        let at = f.text.find(needle).unwrap_or_else(|| panic!("`{needle}`"));
+        let header = f.text[..at].rfind("[[").unwrap();
+        f.text[..header].matches('\n').count() + 1
+    }
+
     #[test]
     fn a_publication_term_that_cannot_hold_is_reported() {
+        let mut files = shenzhen();
+        let line = edit(
+            &mut files,
+            "punishment.toml",
+            "max_months = 36\nmin_months_by_dimension = { safety = 12 }",
+            "max_months = 6\nmin_months_by_dimension = { safety = 12, weather = 2 }",
+        );
+        let errors = check(files);
+        assert!(
+            has(
+                &errors,
+                "punishment.toml",
+                line,
+                "max_months at least every minimum"
+            ),
+            "{errors:?}"
+        );
+        assert!(
+            has(
+                &errors,
+                "punishment.toml",
+                line,
+                "unknown dimension `weather`"
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_measure_needs_a_known_tier_and_its_citation() {
+        let mut files = shenzhen();
+        let b = edit(&mut files, "punishment.toml", "tier = \"general\"\n", "");
+        let a = edit(
+            &mut files,
+            "punishment.toml",
+            "tier = \"serious\"",
+            "tier = \"grave\"",
+        );
+        let f = files
+            .iter_mut()
+            .find(|f| f.name == "punishment.toml")
+            .unwrap();
+        let at = f.text.rfind("tier_citation = ").unwrap();
+        let end = at + f.text[at..].find('\n').unwrap();
+        f.text.replace_range(at..end, "");
+        let c = f.text[..f.text[..at].rfind("[[").unwrap()]
+            .matches('\n')
+            .count()
+            + 1;
+        let errors = check(files);
+        assert!(
+            has(&errors, "punishment.toml", a, "unknown tier `grave`"),
+            "{errors:?}"
+        );
+        assert!(
+            has(&errors, "punishment.toml", b, "without a tier"),
+            "{errors:?}"
+        );
+        assert!(
+            has(&errors, "punishment.toml", c, "without a tier_citation"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn regimes_may_neither_overlap_nor_leave_a_gap() {
+        for (until, words) in [
+            ("until = \"2026-04-30\"", "overlaps `order58`"),
+            ("until = \"2026-02-28\"", "gap between regimes `order58`"),
+        ] {
+            let mut files = shenzhen();
+            edit(
+                &mut files,
+                "punishment.toml",
+                "until = \"2026-03-31\"",
+                until,
+            );
+            let line = line_before(&files, "key = \"order36\"");
+            let errors = check(files);
+            assert!(has(&errors, "punishment.toml", line, words), "{errors:?}");
+        }
+        // An open-ended regime before another overlaps it.
+        let mut files = shenzhen();
+        edit(
+            &mut files,
+            "punishment.toml",
+            "until = \"2026-03-31\"\n",
+            "",
+        );
+        let line = line_before(&files, "key = \"order36\"");
+        let errors = check(files);
+        assert!(
+            has(&errors, "punishment.toml", line, "which has no until"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_tier_must_hold_and_stay_within_the_order() {
+        let mut files = shenzhen();
+        let serious = edit(
+            &mut files,
+            "punishment.toml",
+            "min_months = 12\nmax_months = 36",
+            "min_months = 30\nmax_months = 24",
+        );
+        let general = edit(
+            &mut files,
+            "punishment.toml",
+            "min_months = 3\nmax_months = 12",
+            "min_months = 3\nmax_months = 18",
+        );
+        let minor = edit(
+            &mut files,
+            "punishment.toml",
+            "published = false",
+            "published = true",
+        );
+        let errors = check(files);
+        assert!(
+            has(
+                &errors,
+                "punishment.toml",
+                serious,
+                "min_months 30 > max_months 24"
+            ),
+            "{errors:?}"
+        );
+        assert!(
+            has(
+                &errors,
+                "punishment.toml",
+                general,
+                "outside the order's 3–12"
+            ),
+            "{errors:?}"
+        );
+        assert!(
+            has(
+                &errors,
+                "punishment.toml",
+                minor,
+                "only with publish_minor = true"
+            ),
+            "{errors:?}"
+        );
+        // A pack that publishes 轻微 records, for at most 3 months: fine.
+        let mut files = shenzhen();
+        edit(
+            &mut files,
+            "punishment.toml",
+            "published = false",
+            "published = true",
+        );
+        edit(
+            &mut files,
+            "punishment.toml",
+            "publish_minor = false",
+            "publish_minor = true",
+        );
+        assert!(check(files).is_empty());
+        let mut files = shenzhen();
+        edit(
+            &mut files,
+            "punishment.toml",
+            "publish_minor = false",
+            "publish_minor = true",
+        );
+        let minor = edit(
+            &mut files,
+            "punishment.toml",
+            "min_months = 0\nmax_months = 3\npublished = false",
+            "min_months = 0\nmax_months = 6\npublished = true",
+        );
+        let errors = check(files);
+        assert!(
+            has(&errors, "punishment.toml", minor, "outside the order's 0–3"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_tier_or_a_missing_citation_in_a_regime_is_reported() {
+        let mut files = shenzhen();
+        let tiny = edit(
+            &mut files,
+            "punishment.toml",
+            "key = \"minor\"",
+            "key = \"tiny\"",
+        );
+        let order36 = line_before(&files, "key = \"order36\"");
+        let f = files
+            .iter_mut()
+            .find(|f| f.name == "punishment.toml")
+            .unwrap();
+        let at = f
+            .text
+            .rfind("citation = \"国家发展改革委令第36号 第二章")
+            .unwrap();
+        let end = at + f.text[at..].find('\n').unwrap();
+        f.text.replace_range(at..end, "");
+        let uncited = f.text[..f.text[..at].rfind("[[").unwrap()]
+            .matches('\n')
+            .count()
+            + 1;
+        let errors = check(files);
+        assert!(
+            has(&errors, "punishment.toml", tiny, "unknown tier `tiny`"),
+            "{errors:?}"
+        );
+        assert!(
+            has(
+                &errors,
+                "punishment.toml",
+                order36,
+                "tier `minor` is missing"
+            ),
+            "{errors:?}"
+        );
+        assert!(
+            has(&errors, "punishment.toml", uncited, "without a citation"),
+            "{errors:?}"
+        );
         let mut files = shenzhen();
         let f = files
             .iter_mut()
             .find(|f| f.name == "punishment.toml")
             .unwrap();
-        f.text = f
-            .text
-            .replace("max_months = 36", "max_months = 6")
-            .replace("{ safety = 12 }", "{ safety = 12, weather = 2 }");
-        let header = f.text[..f.text.find("[term]").unwrap()]
-            .matches('\n')
-            .count()
-            + 1;
+        let at = f.text.find("citation = \"《信用修复管理办法》").unwrap();
+        let end = at + f.text[at..].find('\n').unwrap();
+        f.text.replace_range(at..end, "");
+        let line = line_before(&files, "key = \"order36\"");
         let errors = check(files);
-        let near =
-            |words: &str| (header..=header + 1).any(|l| has(&errors, "punishment.toml", l, words));
-        assert!(near("max_months at least every minimum"), "{errors:?}");
-        assert!(near("unknown dimension `weather`"), "{errors:?}");
+        assert!(
+            has(&errors, "punishment.toml", line, "without a citation"),
+            "{errors:?}"
+        );
     }
 
     #[test]
-    fn a_safety_case_is_public_longer() {
+    fn the_term_follows_the_decision_date_and_the_most_severe_tier() {
         let pack = super::super::embedded_pack("shenzhen-2019").unwrap();
-        let t = &pack.punishment_term;
-        assert_eq!((t.min_months, t.max_months), (3, 36));
-        assert_eq!(t.min_months_for(&["energy".into()]), 3);
-        assert_eq!(t.min_months_for(&["energy".into(), "safety".into()]), 12);
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let term = |day: &str, m: &[&str], dims: &[&str]| {
+            let t = pack.term_for(d(day), &keys(m), &keys(dims)).unwrap();
+            (t.regime, t.tier, t.min_months, t.max_months)
+        };
+        // Before 2026-04-01: Order 58, one term, longer for safety.
+        assert_eq!(
+            term("2026-03-31", &["land_supply"], &["energy"]),
+            ("order58".into(), None, 3, 36)
+        );
+        assert_eq!(
+            term("2026-03-31", &["credit_china"], &["energy", "safety"]),
+            ("order58".into(), None, 12, 36)
+        );
+        // From 2026-04-01: the tier of the most severe measure.
+        assert_eq!(
+            term("2026-04-01", &["credit_china"], &["safety"]),
+            ("order36".into(), Some("general".into()), 3, 12)
+        );
+        assert_eq!(
+            term("2026-04-01", &["credit_china", "land_supply"], &[]),
+            ("order36".into(), Some("serious".into()), 12, 36)
+        );
+        assert!(
+            pack.term_for(d("2023-04-30"), &keys(&["land_supply"]), &[])
+                .is_none()
+        );
+        let label = crate::jurisdiction::term_label(
+            &pack,
+            Some("order36"),
+            Some("general"),
+            Some(3),
+            Some(12),
+        );
+        assert_eq!(
+            label,
+            "一般失信 · 《信用修复管理办法》（2026年4月1日起） · 公示期 3–12 个月"
+        );
     }
 
     #[test]

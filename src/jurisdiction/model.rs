@@ -381,31 +381,178 @@ pub struct PunishmentMeasure {
     pub legal_basis: String,
     #[serde(default)]
     pub citation: String,
+    /// The Order 36 tier of the 失信信息 behind the measure (`minor`,
+    /// `general`, `serious`): the service's reading, cited.
+    #[serde(default)]
+    pub tier: String,
+    #[serde(default)]
+    pub tier_citation: String,
 }
 
-/// How long a joint-punishment record is public (公示期): the end a
-/// dispatcher sets lies within `[min, max]` months of the start, and credit
-/// repair may end it early only once the minimum has passed. Some
-/// dimensions (safety) have a longer minimum.
+/// The tiers of 失信信息 under 《信用修复管理办法》 (国家发展改革委令第36号),
+/// least severe first: a record takes the most severe tier of its measures.
+pub const CREDIT_TIERS: [&str; 3] = ["minor", "general", "serious"];
+
+/// The publication-term regimes the code knows: Order 58 (one term, decided
+/// before 2026-04-01) and Order 36 (a term per tier).
+pub const CREDIT_REGIMES: [&str; 2] = ["order58", "order36"];
+
+/// The bounds Order 36 sets for each tier, in months (reported wording of
+/// its 第二章; the article number is to be checked): 轻微 at most 3 months if
+/// published at all, 一般 3 to 12, 严重 12 to 36. A pack may not go outside.
+pub fn order36_bounds(tier: &str) -> Option<(u32, u32)> {
+    match tier {
+        "minor" => Some((0, 3)),
+        "general" => Some((3, 12)),
+        "serious" => Some((12, 36)),
+        _ => None,
+    }
+}
+
+/// The Chinese name of a tier key (轻微 / 一般 / 严重), for pages.
+pub fn tier_zh(key: &str) -> &'static str {
+    match key {
+        "minor" => "轻微",
+        "general" => "一般",
+        "serious" => "严重",
+        _ => "",
+    }
+}
+
+/// One tier of a regime (`[[regime.tier]]`): its publication term.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PunishmentTerm {
+pub struct CreditTier {
+    /// `minor`, `general` or `serious`.
+    pub key: String,
+    /// 轻微, 一般 or 严重.
+    pub name: String,
     pub min_months: u32,
     pub max_months: u32,
-    /// Longer minimums by dimension key (`safety = 12`).
-    #[serde(default)]
-    pub min_months_by_dimension: std::collections::BTreeMap<String, u32>,
+    /// Whether records of this tier are published (公示) at all; a 轻微
+    /// record only when the regime says `publish_minor = true`.
+    #[serde(default = "published_default")]
+    pub published: bool,
     #[serde(default)]
     pub citation: String,
 }
 
-impl PunishmentTerm {
-    /// The minimum for a case of these dimensions: the longest that applies.
-    pub fn min_months_for(&self, dims: &[String]) -> u32 {
-        dims.iter()
-            .filter_map(|d| self.min_months_by_dimension.get(d))
-            .fold(self.min_months, |a, &b| a.max(b))
+fn published_default() -> bool {
+    true
+}
+
+/// A regime of publication terms (`[[regime]]` in punishment.toml), in force
+/// for decisions dated from `in_force_from` to `until` (inclusive). Without
+/// tiers it sets one term for every record (Order 58, with longer minimums
+/// by dimension); with tiers, a term per tier (Order 36).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PunishmentRegime {
+    /// `order58` or `order36` ([`CREDIT_REGIMES`]).
+    pub key: String,
+    /// The rule's title as shown on pages: 《信用修复管理办法》.
+    pub title: String,
+    pub in_force_from: chrono::NaiveDate,
+    #[serde(default)]
+    pub until: Option<chrono::NaiveDate>,
+    /// The one term of an untiered regime.
+    #[serde(default)]
+    pub min_months: Option<u32>,
+    #[serde(default)]
+    pub max_months: Option<u32>,
+    /// Longer minimums by dimension key (`safety = 12`), untiered regimes.
+    #[serde(default)]
+    pub min_months_by_dimension: std::collections::BTreeMap<String, u32>,
+    /// The pack publishes 轻微 records (at most 3 months).
+    #[serde(default)]
+    pub publish_minor: bool,
+    #[serde(default)]
+    pub tier: Vec<CreditTier>,
+    #[serde(default)]
+    pub citation: String,
+}
+
+fn zh_day(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+impl PunishmentRegime {
+    /// Whether a decision dated `day` falls under this regime.
+    pub fn covers(&self, day: chrono::NaiveDate) -> bool {
+        day >= self.in_force_from && self.until.is_none_or(|u| day <= u)
     }
+
+    /// The title with the dates it applies to, e.g.
+    /// 《信用修复管理办法》（2026年4月1日起）.
+    pub fn label(&self) -> String {
+        match self.until {
+            None => format!("{}（{}起）", self.title, zh_day(self.in_force_from)),
+            Some(u) => format!(
+                "{}（{}至{}）",
+                self.title,
+                zh_day(self.in_force_from),
+                zh_day(u)
+            ),
+        }
+    }
+
+    pub fn tier(&self, key: &str) -> Option<&CreditTier> {
+        self.tier.iter().find(|t| t.key == key)
+    }
+}
+
+/// The publication term chosen for one record: its regime (by the decision
+/// date), its tier (the most severe of its measures; none under an untiered
+/// regime) and the bounds in months.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChosenTerm {
+    pub regime: String,
+    pub tier: Option<String>,
+    pub min_months: u32,
+    pub max_months: u32,
+    /// Whether the record is published (公示); false for an unpublished 轻微 record.
+    pub published: bool,
+}
+
+impl ChosenTerm {
+    /// The default end: the minimum; a tier whose minimum is nothing (轻微:
+    /// repair once the duties are fulfilled) ends at its maximum instead.
+    pub fn default_months(&self) -> u32 {
+        if self.min_months == 0 {
+            self.max_months
+        } else {
+            self.min_months
+        }
+    }
+}
+
+/// How a stored record's tier and regime read on a page, never keys:
+/// "一般失信 · 《信用修复管理办法》（2026年4月1日起）· 公示期 3–12 个月".
+pub fn term_label(
+    pack: &Pack,
+    regime: Option<&str>,
+    tier: Option<&str>,
+    min: Option<i32>,
+    max: Option<i32>,
+) -> String {
+    let Some(r) = regime.and_then(|k| pack.regimes.iter().find(|r| r.key == k)) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    let t = tier.and_then(|t| r.tier(t));
+    if let Some(t) = t {
+        parts.push(format!("{}失信", t.name));
+    }
+    parts.push(r.label());
+    match (min, max) {
+        (Some(a), Some(b)) if t.is_some_and(|t| !t.published) => {
+            parts.push(format!("原则上不予公示（{a}–{b} 个月后解除）"))
+        }
+        (Some(a), Some(b)) => parts.push(format!("公示期 {a}–{b} 个月")),
+        _ => {}
+    }
+    parts.join(" · ")
 }
 
 /// A 12345 performance rate the reports compute (rates.toml): its name,
@@ -507,7 +654,8 @@ pub struct Pack {
     pub requirements: Vec<Requirement>,
     pub deadlines: Vec<Deadline>,
     pub punishments: Vec<PunishmentMeasure>,
-    pub punishment_term: PunishmentTerm,
+    /// Publication-term regimes, oldest first, without gaps (punishment.toml).
+    pub regimes: Vec<PunishmentRegime>,
     pub calendar: Vec<ReportDue>,
     pub rates: Vec<RateDefinition>,
     pub retention: Vec<RetentionRule>,
@@ -656,6 +804,53 @@ impl Pack {
 
     pub fn bureau(&self, key: &str) -> Option<&Bureau> {
         self.bureaus.iter().find(|d| d.key == key)
+    }
+
+    /// The regime in force for a decision dated `day`.
+    pub fn regime_on(&self, day: chrono::NaiveDate) -> Option<&PunishmentRegime> {
+        self.regimes.iter().find(|r| r.covers(day))
+    }
+
+    /// The most severe tier among these measures' tiers.
+    pub fn record_tier(&self, measures: &[String]) -> Option<&'static str> {
+        measures
+            .iter()
+            .filter_map(|k| self.punishments.iter().find(|m| m.key == *k))
+            .filter_map(|m| CREDIT_TIERS.iter().position(|t| *t == m.tier))
+            .max()
+            .map(|i| CREDIT_TIERS[i])
+    }
+
+    /// The term of a record decided on `starts_on` with these measures, for
+    /// a case of these dimensions; none when no regime covers the day.
+    pub fn term_for(
+        &self,
+        starts_on: chrono::NaiveDate,
+        measures: &[String],
+        dims: &[String],
+    ) -> Option<ChosenTerm> {
+        let r = self.regime_on(starts_on)?;
+        if r.tier.is_empty() {
+            let min = dims
+                .iter()
+                .filter_map(|d| r.min_months_by_dimension.get(d))
+                .fold(r.min_months?, |a, &b| a.max(b));
+            return Some(ChosenTerm {
+                regime: r.key.clone(),
+                tier: None,
+                min_months: min,
+                max_months: r.max_months?,
+                published: true,
+            });
+        }
+        let t = r.tier(self.record_tier(measures)?)?;
+        Some(ChosenTerm {
+            regime: r.key.clone(),
+            tier: Some(t.key.clone()),
+            min_months: t.min_months,
+            max_months: t.max_months,
+            published: t.published,
+        })
     }
 
     /// The Chinese name of a joint-punishment measure, else its key.

@@ -135,9 +135,13 @@ pub struct ApplyBody {
     pub measures: Vec<String>,
     #[serde(deserialize_with = "crate::domain::day::required")]
     pub starts_on: NaiveDate,
-    /// Within the pack's publication term (`[term]`); its longest when absent.
+    /// Within the record's publication term (its regime by `starts_on`, its
+    /// tier by the measures); the shortest when absent.
     #[serde(default, deserialize_with = "crate::domain::day::optional")]
     pub ends_on: Option<NaiveDate>,
+    /// Required when `ends_on` is later than the default (the minimum).
+    #[serde(default)]
+    pub term_reason: Option<String>,
     /// A pack bureau key; the case's lead bureau when absent.
     pub issuing_bureau: Option<String>,
     /// Added to the measures' own bases.
@@ -239,23 +243,48 @@ pub fn apply(
             "choose at least one measure",
         );
     }
-    // The publication term of the pack, the longer minimum for safety.
-    let term = &pack.punishment_term;
-    let min = term.min_months_for(&case_dimensions(conn, row.case_id)?);
-    let ends_on = b
-        .ends_on
-        .unwrap_or_else(|| months_after(b.starts_on, term.max_months));
-    if ends_on < months_after(b.starts_on, min)
-        || ends_on > months_after(b.starts_on, term.max_months)
-    {
-        e.add(
-            "ends_on",
-            &format!("公示期须为{min}至{}个月", term.max_months),
-            &format!(
-                "the record is public for {min} to {} months",
-                term.max_months
-            ),
-        );
+    // The publication term: the regime of the decision date, the most
+    // severe tier of the measures (Order 36), or one term (Order 58, longer
+    // for safety).
+    let dims = case_dimensions(conn, row.case_id)?;
+    let measure_keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let term = pack.term_for(b.starts_on, &measure_keys, &dims);
+    let mut ends_on = b.starts_on;
+    let mut reason: Option<String> = None;
+    match &term {
+        None if !keys.is_empty() => e.add(
+            "starts_on",
+            "该决定日期没有适用的公示期规定",
+            "no publication-term regime of the pack covers this decision date",
+        ),
+        None => {}
+        Some(t) => {
+            let (min, max) = (t.min_months, t.max_months);
+            let default = months_after(b.starts_on, t.default_months());
+            ends_on = b.ends_on.unwrap_or(default);
+            if ends_on < months_after(b.starts_on, min) || ends_on > months_after(b.starts_on, max)
+            {
+                e.add(
+                    "ends_on",
+                    &format!("公示期须为{min}至{max}个月"),
+                    &format!("the record is public for {min} to {max} months"),
+                );
+            } else if ends_on > default {
+                match b
+                    .term_reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    Some(r) => reason = Some(required("term_reason", r)?),
+                    None => e.add(
+                        "term_reason",
+                        &format!("结束日期晚于{default}（最短公示期）时须说明理由"),
+                        &format!("an end later than {default} (the minimum term) needs a reason"),
+                    ),
+                }
+            }
+        }
     }
     let bureau = b
         .issuing_bureau
@@ -276,6 +305,13 @@ pub fn apply(
     if !e.is_empty() {
         return Err(PunishmentError::Invalid(e));
     }
+    let Some(term) = term else {
+        return Err(field(
+            "starts_on",
+            "没有适用的公示期规定",
+            "no publication term",
+        ));
+    };
     let measures = keys.join(",");
     let basis = bases.join("; ");
     let ok = pdb::apply(
@@ -287,6 +323,11 @@ pub fn apply(
             issuing_bureau: &bureau,
             starts_on: b.starts_on,
             ends_on,
+            regime: &term.regime,
+            tier: term.tier.as_deref(),
+            min_months: term.min_months as i32,
+            max_months: term.max_months as i32,
+            term_reason: reason.as_deref(),
             by: actor,
             at: now,
         },
@@ -300,7 +341,10 @@ pub fn apply(
         "punishment.applied",
         &format!("case:{}", row.case_id),
         &serde_json::json!({"punishment_id": id, "measures": keys, "starts_on": b.starts_on,
-            "ends_on": ends_on, "issuing_bureau": bureau, "legal_basis": basis})
+            "ends_on": ends_on, "issuing_bureau": bureau, "legal_basis": basis,
+            "credit_regime": term.regime, "credit_tier": term.tier,
+            "term_min_months": term.min_months, "term_max_months": term.max_months,
+            "term_reason": reason})
         .to_string(),
         now,
     )?;
@@ -351,9 +395,21 @@ pub fn repair(
     if row.status != "active" {
         return Err(PunishmentError::Conflict(row.status));
     }
-    let min = pack
-        .punishment_term
-        .min_months_for(&case_dimensions(conn, row.case_id)?);
+    // The minimum stored with the decision; a record without one (never
+    // after the migration) gets its term again from the pack.
+    let min = match row.term_min_months {
+        Some(m) => m.max(0) as u32,
+        None => row
+            .starts_on
+            .and_then(|s| {
+                pack.term_for(
+                    s,
+                    &crate::db::key_list(&row.measures),
+                    &case_dimensions(conn, row.case_id).unwrap_or_default(),
+                )
+            })
+            .map_or(0, |t| t.min_months),
+    };
     let earliest = row.starts_on.map(|s| months_after(s, min));
     if let Some(day) = earliest.filter(|d| today < *d) {
         return Err(field(
@@ -396,9 +452,23 @@ pub struct ExportRecord {
     pub ends_on: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
     pub end_reason: Option<String>,
+    /// `minor`, `general`, `serious` (Order 36); empty under Order 58.
+    pub credit_tier: String,
+    /// 轻微失信 / 一般失信 / 严重失信, or empty.
+    pub credit_tier_name: String,
+    /// `order58` or `order36`.
+    pub credit_regime: String,
+    /// The regime's title and dates, e.g. 《信用修复管理办法》（2026年4月1日起）.
+    pub credit_regime_name: String,
+    pub term_min_months: Option<i32>,
+    pub term_max_months: Option<i32>,
+    /// Whether the record is published (公示); false for a 轻微 record the
+    /// pack does not publish: it is shared, not shown.
+    pub published: bool,
+    pub term_reason: Option<String>,
 }
 
-pub const EXPORT_FIELDS: [&str; 14] = [
+pub const EXPORT_FIELDS: [&str; 22] = [
     "record_id",
     "credit_code",
     "enterprise_name",
@@ -413,6 +483,14 @@ pub const EXPORT_FIELDS: [&str; 14] = [
     "ends_on",
     "ended_on",
     "end_reason",
+    "credit_tier",
+    "credit_tier_name",
+    "credit_regime",
+    "credit_regime_name",
+    "term_min_months",
+    "term_max_months",
+    "published",
+    "term_reason",
 ];
 
 /// Records the platform needs: applied ones (active, repaired, expired);
@@ -443,7 +521,23 @@ pub fn export(pack: &Pack, rows: &[PunishmentRow]) -> Vec<ExportRecord> {
         .map(|r| {
             let measures = crate::db::key_list(&r.measures);
             let bureau = r.issuing_bureau.clone().unwrap_or_default();
+            let regime = r
+                .credit_regime
+                .as_deref()
+                .and_then(|k| pack.regimes.iter().find(|g| g.key == k));
+            let tier = r
+                .credit_tier
+                .as_deref()
+                .and_then(|t| regime.and_then(|g| g.tier(t)));
             ExportRecord {
+                credit_tier: r.credit_tier.clone().unwrap_or_default(),
+                credit_tier_name: tier.map(|t| format!("{}失信", t.name)).unwrap_or_default(),
+                credit_regime: r.credit_regime.clone().unwrap_or_default(),
+                credit_regime_name: regime.map(|g| g.label()).unwrap_or_default(),
+                term_min_months: r.term_min_months,
+                term_max_months: r.term_max_months,
+                published: tier.is_none_or(|t| t.published),
+                term_reason: r.term_reason.clone(),
                 record_id: r.id,
                 credit_code: r.credit_code.clone().unwrap_or_default(),
                 enterprise_name: r.enterprise_name.clone(),
@@ -468,6 +562,7 @@ pub fn export(pack: &Pack, rows: &[PunishmentRow]) -> Vec<ExportRecord> {
 
 pub fn export_csv(records: &[ExportRecord]) -> String {
     let d = |v: Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+    let n = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {
@@ -486,6 +581,14 @@ pub fn export_csv(records: &[ExportRecord]) -> String {
                 d(r.ends_on),
                 d(r.ended_on),
                 r.end_reason.clone().unwrap_or_default(),
+                r.credit_tier.clone(),
+                r.credit_tier_name.clone(),
+                r.credit_regime.clone(),
+                r.credit_regime_name.clone(),
+                n(r.term_min_months),
+                n(r.term_max_months),
+                r.published.to_string(),
+                r.term_reason.clone().unwrap_or_default(),
             ]
         })
         .collect();

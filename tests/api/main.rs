@@ -9,6 +9,7 @@ mod relay_support;
 mod abuse;
 mod admin_pages;
 mod cases;
+mod credit_terms;
 mod demo;
 mod evidence;
 mod hostile_files;

@@ -265,10 +265,12 @@ fn punishment_forms_apply_reject_and_repair() {
     let first = propose(&app, yellow_case(&app, 1));
     let second = propose(&app, yellow_case(&app, 2));
     let (cookie, csrf) = app.login("disp");
-    // A record that started four months ago, so credit repair is possible.
+    // A record decided on 2026-03-01 (Order 58: 3 to 36 months), so credit
+    // repair is possible; an end later than the minimum needs a reason.
     let today = local_day(tipline::db::now());
-    let start = (today - chrono::Months::new(4)).to_string();
-    let end = (today - chrono::Months::new(4) + chrono::Months::new(36)).to_string();
+    let decided = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let start = decided.to_string();
+    let end = (decided + chrono::Months::new(36)).to_string();
 
     // The dispatcher's queue says that two proposals wait; a bureau's does not.
     let queue = get(&app, "/staff/queue", &cookie);
@@ -326,7 +328,7 @@ fn punishment_forms_apply_reject_and_repair() {
         &form(&[
             ("csrf", &csrf),
             ("starts_on", &start),
-            ("ends_on", "2026-11-01"),
+            ("ends_on", "2026-02-01"),
         ]),
     );
     assert_eq!(res.status, 422, "{}", res.body);
@@ -340,6 +342,7 @@ fn punishment_forms_apply_reject_and_repair() {
             ("measures", "land_supply"),
             ("starts_on", &start),
             ("ends_on", &end),
+            ("term_reason", "逾期未退出且仍在生产"),
         ])
     };
     assert_eq!(app.send_form(&apply, Some(&cookie), &good("x")).status, 403);
@@ -397,8 +400,8 @@ fn punishment_forms_apply_reject_and_repair() {
     let page = get(&app, "/staff/punishments?status=repaired", &cookie);
     assert!(page.body.contains("批准：市工业和信息化局 张三"));
 
-    // Applied today with the end left blank: the longest term, and no
-    // credit repair before the shortest has passed.
+    // Applied today with the end left blank: 严重 (土地供应) under Order 36,
+    // the shortest term (12 months), and no credit repair before it has passed.
     let fourth = propose(&app, yellow_case(&app, 4));
     let res = app.send_form(
         &format!("/staff/punishments/{fourth}/apply"),
@@ -412,7 +415,9 @@ fn punishment_forms_apply_reject_and_repair() {
     );
     assert_eq!(res.status, 303, "{}", res.body);
     let p = punishment(&app, &cookie, fourth);
-    assert_eq!(p["ends_on"], (today + chrono::Months::new(36)).to_string());
+    assert_eq!(p["ends_on"], (today + chrono::Months::new(12)).to_string());
+    assert_eq!(p["credit_tier"], "serious");
+    assert_eq!(p["credit_regime"], "order36");
     let res = app.send_form(
         &format!("/staff/punishments/{fourth}/repair"),
         Some(&cookie),
@@ -423,10 +428,10 @@ fn punishment_forms_apply_reject_and_repair() {
         ]),
     );
     assert_eq!(res.status, 422, "{}", res.body);
-    let from = today + chrono::Months::new(3);
+    let from = today + chrono::Months::new(12);
     assert!(
         res.body
-            .contains(&format!("须公示满3个月，{from}起方可信用修复")),
+            .contains(&format!("须公示满12个月，{from}起方可信用修复")),
         "{}",
         res.body
     );

@@ -243,8 +243,9 @@ fn walk() -> Walk {
         Some(&json!({"measures": ["death_penalty"], "starts_on": today(), "ends_on": today()})),
     );
     assert_eq!(res.status, 422, "{}", res.body);
-    // The record is public for 3 to 36 months (the pack's `[term]`).
-    let starts = today() - chrono::Months::new(4);
+    // Decided before 2026-04-01: Order 58's one term, 3 to 36 months (the
+    // pack's `order58` regime); tiers and their terms: tests/api/credit_terms.rs.
+    let starts = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
     for (ends, why) in [
         (starts + chrono::Months::new(37), "longer than 36 months"),
         (starts + chrono::Months::new(2), "shorter than 3 months"),
@@ -259,7 +260,8 @@ fn walk() -> Walk {
         assert_eq!(res.status, 422, "{why}: {}", res.body);
         assert!(res.json()["fields"]["ends_on"].is_array(), "{why}");
     }
-    // Started four months ago (so credit repair is possible today).
+    // Started on 2026-03-01 (so credit repair is possible today); an end
+    // later than the minimum needs a reason.
     let ends = starts + Duration::days(1095);
     let res = w.app.send(
         "POST",
@@ -268,7 +270,8 @@ fn walk() -> Walk {
         Some(&dt),
         Some(
             &json!({"measures": ["credit_platform", "land_supply", "government_procurement"],
-                     "starts_on": starts, "ends_on": ends, "issuing_bureau": "industry_it"}),
+                     "starts_on": starts, "ends_on": ends, "issuing_bureau": "industry_it",
+                     "term_reason": "逾期未退出且仍在生产"}),
         ),
     );
     assert_eq!(res.status, 200, "{}", res.body);
